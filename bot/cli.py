@@ -1,0 +1,117 @@
+"""The ``grundlagbot`` command line (the external contract in DESIGN.md).
+
+Each command's work lives beside the thing it drives; this module only parses arguments, reads
+the settings once and turns known failures into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.config import ConfigError, Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value!r}")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grundlagbot",
+        description="Answers questions about leader and employee foundations and personnel policy.",
+    )
+    parser.add_argument("--config", help="configuration file (default: $GRUNDLAGBOT_CONFIG or ./app.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("chat", help="interactive chat in the terminal")
+
+    ask = sub.add_parser("ask", help="answer one question, or one per line from stdin")
+    ask.add_argument("question", nargs="*", help="the question (none: read one per line from stdin)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--org", help="only answer from this organisation's documents")
+
+    serve = sub.add_parser("serve", help="run the server: Slack, Teams, scheduler, health and metrics")
+    serve.add_argument("--config", dest="serve_config", help="configuration file")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1 without a Teams app id)")
+    serve.add_argument("--port", type=int, default=3978, help="port (default 3978)")
+
+    check = sub.add_parser("check", help="validate knowledge files")
+    check.add_argument("paths", nargs="*", help="files or directories (default: the configured knowledge)")
+
+    ev = sub.add_parser("eval", help="score a question set (format of eval/dev.yaml)")
+    ev.add_argument("file", help="YAML question set")
+    ev.add_argument("--verbose-misses", action="store_true", help="show the answer given for each miss")
+
+    sched = sub.add_parser("schedule", help="preview upcoming scheduled posts")
+    sched.add_argument("--from", dest="start", type=_day, help="first day (default today)")
+    sched.add_argument("--weeks", type=_positive, default=8, help="how many weeks ahead (default 8)")
+    sched.add_argument("--json", action="store_true", help="print a JSON array")
+
+    post = sub.add_parser("post", help="run one scheduled job now (idempotent per period)")
+    post.add_argument("job", choices=["weekly-theme", "med-reminders"])
+    post.add_argument("--date", type=_day, help="the day to post for (default today)")
+    post.add_argument("--dry-run", action="store_true", help="show what would be posted, post nothing")
+    return parser
+
+
+def _command(name: str) -> Command:
+    # Imported on demand: `grundlagbot ask` need not load slack_bolt, botbuilder or APScheduler.
+    if name in ("ask", "chat", "check", "eval"):
+        from bot import cli_knowledge
+
+        return {
+            "ask": cli_knowledge.run_ask,
+            "chat": cli_knowledge.run_chat,
+            "check": cli_knowledge.run_check,
+            "eval": cli_knowledge.run_eval,
+        }[name]
+    if name == "serve":
+        from bot.server import run_serve
+
+        return run_serve
+    from scheduler import cli as scheduler_cli
+
+    return {"schedule": scheduler_cli.run_schedule, "post": scheduler_cli.run_post}[name]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command != "serve" and not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        settings = load_settings(getattr(args, "serve_config", None) or args.config)
+    except ConfigError as exc:
+        print(f"grundlagbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _command(args.command)(args, settings)
+    except ConfigError as exc:
+        print(f"grundlagbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

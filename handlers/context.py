@@ -1,0 +1,51 @@
+"""What a handler may use: the services of one running bot, passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.metrics import Metrics
+    from bot.storage import Storage
+    from handlers.messages import Message, Reply
+    from knowledge.service import KnowledgeService
+
+
+class Poster(Protocol):
+    """Posts proactively on one platform; the scheduler uses one per platform.
+
+    ``target`` is a channel id (Slack) or a stored conversation-reference key (Teams); ``user``
+    sends a direct message to a user instead.
+    """
+
+    platform: str
+
+    async def post(self, target: str, reply: Reply) -> None: ...
+
+    async def direct(self, user: str, reply: Reply) -> None: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    knowledge: KnowledgeService
+    store: Storage
+    metrics: Metrics
+    clock: Callable[[], datetime] = _utcnow
+    posters: dict[str, Poster] = field(default_factory=dict)
+    scheduler: Any = None  # scheduler.service.SchedulerService when this process runs the scheduler
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def is_admin(self, msg: Message) -> bool:
+        return f"{msg.platform}:{msg.user}" in self.settings.admins
+
+
+Handler = Callable[["Message", Context, str], Awaitable["Reply"]]

@@ -1,0 +1,86 @@
+"""The platform-neutral message and reply types.
+
+Chat adapters (Slack, Teams, the console) translate their payloads into a :class:`Message` and
+render a :class:`Reply` in their own format (Block Kit, Adaptive Card, plain text). Handlers see
+only these two types and never import a chat SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Platform = Literal["slack", "teams", "console"]
+Language = Literal["da", "en"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One incoming message or command, whatever platform it came from."""
+
+    text: str
+    user: str  # opaque platform user id; never logged or stored next to the text
+    channel: str  # conversation the reply goes to
+    platform: Platform
+    is_direct: bool = False  # a DM / personal chat rather than a channel
+    thread: str | None = None  # thread to reply in, when the platform has threads
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    organization: str
+    document: str
+    section: str
+    quote: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "organization": self.organization,
+            "document": self.document,
+            "section": self.section,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A "did you mean" candidate; clicking it asks ``question``."""
+
+    title: str
+    question: str
+    organization: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "organization": self.organization, "score": round(self.score, 1)}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says back. ``text`` is always a complete plain-text version."""
+
+    text: str
+    answered: bool = True
+    language: Language = "da"
+    source: Source | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+    score: float | None = None
+    entry_id: str | None = None  # the knowledge entry answered from: feedback buttons refer to it
+    title: str | None = None
+    ephemeral: bool = False  # slash-command answers: shown only to the asker
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``grundlagbot ask --json`` object of the external contract."""
+        return {
+            "answered": self.answered,
+            "text": self.text,
+            "score": None if self.score is None else round(self.score, 1),
+            "source": self.source.to_json() if self.source else None,
+            "suggestions": [s.to_json() for s in self.suggestions],
+        }
+
+
+class UserFacingError(Exception):
+    """An expected failure whose message is meant for the user (already localised)."""

@@ -1,0 +1,89 @@
+"""Routes a message to its handler: the one table of chat commands (DESIGN.md, "Chat commands").
+
+A message whose first word is a command word goes to that command's handler with the rest of the
+text as its argument; every other message is a question. Commands that take no argument are only
+commands when they stand alone, so "status på sygefravær" is still a question.
+
+This is also the one error boundary: a :class:`UserFacingError` becomes its own message; anything
+else is logged with its traceback (never with the user or the text) and the user gets a short
+apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.context import Context, Handler
+from handlers.messages import Message, Reply, UserFacingError
+from handlers.texts import t
+from knowledge.normalize import detect_language
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    words: tuple[str, ...]
+    handler: Handler
+    takes_argument: bool = False
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, *words: str, takes_argument: bool = False) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for the chat command ``name``, typed as any of ``words``."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, tuple(w.casefold() for w in words), handler, takes_argument)
+        return handler
+
+    return register
+
+
+def parse(text: str) -> tuple[Command | None, str]:
+    """The command a text asks for and its argument; (None, text) for a question."""
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return None, ""
+    first = re.sub(r"[!?.:,]+$", "", words[0].lstrip("/")).casefold()
+    rest = words[1].strip() if len(words) > 1 else ""
+    for cmd in COMMANDS.values():
+        if first in cmd.words and (cmd.takes_argument or not rest):
+            return cmd, rest
+    return None, text.strip()
+
+
+async def dispatch(msg: Message, ctx: Context) -> Reply:
+    """Answer one message: run its command, or answer it as a question."""
+    from handlers import ask
+
+    cmd, argument = parse(msg.text)
+    language = detect_language(msg.text) if msg.text.strip() else "da"
+    started = time.perf_counter()
+    try:
+        if cmd is None:
+            return await ask.handle_ask(msg, ctx, argument)
+        return await cmd.handler(msg, ctx, argument)
+    except UserFacingError as exc:
+        return Reply(text=str(exc), answered=False, language=language)
+    except Exception:
+        # The one broad except: whatever went wrong, the user gets an apology, not a traceback.
+        logger.exception("Handling a %s message failed (%s)", msg.platform, cmd.name if cmd else "question")
+        ctx.metrics.errors.labels("handler").inc()
+        return Reply(text=t("error.apology", language), answered=False, language=language)
+    finally:
+        logger.debug("Handled a %s message in %.1f ms", msg.platform, (time.perf_counter() - started) * 1000)
+
+
+def _load_handlers() -> None:
+    # Importing the modules registers their commands in COMMANDS.
+    from handlers import admin, feedback, help, subscriptions, theme  # noqa: F401
+
+
+_load_handlers()

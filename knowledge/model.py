@@ -1,0 +1,148 @@
+"""The knowledge model: what the YAML files in ``knowledge/data`` become once loaded.
+
+The file format is documented in ``knowledge/data/README.md``. Everything here is immutable: a
+reload builds a new :class:`KnowledgeBase` and swaps it in whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["theme", "value", "focus-area", "section", "statement", "responsibility", "curated"]
+KINDS: tuple[str, ...] = ("theme", "value", "focus-area", "section", "statement", "responsibility", "curated")
+THEME_KINDS: tuple[str, ...] = ("theme", "value", "focus-area")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a knowledge file, printed as ``file:line: message``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge files could not be loaded; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    da: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" else self.da
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The weekly-theme view of a theme, value or focus area."""
+
+    order: int
+    statements: tuple[str, ...]
+    leaders: tuple[str, ...]
+    employees: tuple[str, ...]
+    discuss: Bilingual
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str
+    organization: str
+    document: str
+    section: str
+    title: str
+    answer: Bilingual
+    quote: str
+    questions_da: tuple[str, ...]
+    questions_en: tuple[str, ...]
+    keywords: tuple[str, ...]
+    contacts: bool = False
+    theme: Theme | None = None
+    related: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return self.questions_da + self.questions_en
+
+
+@dataclass(frozen=True)
+class Document:
+    organization: str
+    aliases: tuple[str, ...]
+    title: str
+    file: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class WheelItem:
+    """One item of a MED annual wheel (årshjul)."""
+
+    id: str
+    organization: str
+    title: str
+    discuss: str
+    fixed: bool
+    entry: str | None
+    lead_days: int
+    month: int | None = None
+    week: int | None = None
+
+
+@dataclass(frozen=True)
+class Wheel:
+    organization: str
+    example: bool
+    items: tuple[WheelItem, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    english: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stopwords_da: frozenset[str] = frozenset()
+    stopwords_en: frozenset[str] = frozenset()
+    sensitive: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    documents: tuple[Document, ...]
+    glossary: Glossary
+    wheels: tuple[Wheel, ...]
+    version: str  # content hash of the files: changes whenever the knowledge changes
+    loaded_at: datetime
+    path: str = ""
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(e for d in self.documents for e in d.entries)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+    def organizations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.organization for d in self.documents))
+
+    def themes(self, organization: str) -> tuple[Entry, ...]:
+        """The organisation's themes, values or focus areas in document order."""
+        found = [e for e in self.entries if e.organization == organization and e.theme is not None]
+        return tuple(sorted(found, key=lambda e: e.theme.order if e.theme else 0))
+
+    def wheel(self, organization: str) -> Wheel | None:
+        return next((w for w in self.wheels if w.organization == organization), None)
