@@ -102,7 +102,12 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         config_file = None  # type: ignore[assignment]
     where = str(config_file) if config_file else "embedded defaults"
     base = config_file.resolve().parent if config_file else Path.cwd()
-    _known(data, where, "", {"knowledge", "storage", "schedule", "organizations", "admins", "default_organization"})
+    _known(
+        data,
+        where,
+        "",
+        {"knowledge", "storage", "schedule", "organizations", "admins", "default_organization"},
+    )
 
     knowledge = _section(data, "knowledge", where)
     _known(knowledge, where, "knowledge.", {"path"})
@@ -168,7 +173,9 @@ def _section(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
 def _known(data: Mapping[str, Any], where: str, prefix: str, keys: set[str]) -> None:
     for key in data:
         if key not in keys:
-            raise ConfigError(f"{where}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(keys))})")
+            raise ConfigError(
+                f"{where}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(keys))})"
+            )
 
 
 def _int(value: Any, where: str, key: str, minimum: int = 0) -> int:
@@ -216,7 +223,9 @@ def _organizations(orgs: list[Any], where: str) -> tuple[tuple[OrgChannels, ...]
                 raise ConfigError(f"{where}: {ckey}.chairs: expected a mapping like {{slack: [U0123]}}")
             _known(chairs, where, f"{ckey}.chairs.", {"slack"})
             committees.append(
-                MedCommittee(org["name"], com["name"], _str_list(chairs.get("slack"), where, f"{ckey}.chairs.slack"))
+                MedCommittee(
+                    org["name"], com["name"], _str_list(chairs.get("slack"), where, f"{ckey}.chairs.slack")
+                )
             )
     return tuple(channels), tuple(committees)
 
@@ -236,7 +245,9 @@ def _schedule(
         raise ConfigError(f"{where}: schedule.weekly_theme.day: expected one of {', '.join(WEEKDAYS)}")
     pauses = weekly.get("pause_weeks") or []
     if not isinstance(pauses, list) or not all(isinstance(w, int) and 1 <= w <= 53 for w in pauses):
-        raise ConfigError(f"{where}: schedule.weekly_theme.pause_weeks: expected a list of ISO week numbers 1-53")
+        raise ConfigError(
+            f"{where}: schedule.weekly_theme.pause_weeks: expected a list of ISO week numbers 1-53"
+        )
     tz = str(data.get("timezone", "Europe/Copenhagen"))
     try:
         from zoneinfo import ZoneInfo
@@ -269,7 +280,9 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
         return None
     if not token or not secret:
         missing = "SLACK_BOT_TOKEN" if not token else "SLACK_SIGNING_SECRET"
-        raise ConfigError(f"environment: {missing} is not set (Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+        raise ConfigError(
+            f"environment: {missing} is not set (Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
+        )
     return SlackSettings(token, secret, env.get("SLACK_APP_TOKEN") or None, env.get("SLACK_API_URL") or None)
 
 
@@ -277,7 +290,9 @@ def _teams(env: Mapping[str, str], where: str) -> TeamsSettings:
     app_id = env.get("MICROSOFT_APP_ID") or None
     app_type = env.get("MICROSOFT_APP_TYPE") or "SingleTenant"
     if app_type not in ("SingleTenant", "MultiTenant", "UserAssignedMSI"):
-        raise ConfigError("environment: MICROSOFT_APP_TYPE: expected SingleTenant, MultiTenant or UserAssignedMSI")
+        raise ConfigError(
+            "environment: MICROSOFT_APP_TYPE: expected SingleTenant, MultiTenant or UserAssignedMSI"
+        )
     tenant = env.get("MICROSOFT_APP_TENANT_ID") or None
     if app_id and app_type == "SingleTenant" and not tenant:
         raise ConfigError("environment: MICROSOFT_APP_TENANT_ID is required for a SingleTenant app")
@@ -288,7 +303,9 @@ def _admins(value: Any, env: Mapping[str, str], where: str) -> frozenset[str]:
     admins: list[str] = []
     if value is not None:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: admins: expected a mapping like {{slack: [U0123], teams: [<aad id>]}}")
+            raise ConfigError(
+                f"{where}: admins: expected a mapping like {{slack: [U0123], teams: [<aad id>]}}"
+            )
         _known(value, where, "admins.", {"slack", "teams"})
         for platform in ("slack", "teams"):
             admins += [f"{platform}:{u}" for u in _str_list(value.get(platform), where, f"admins.{platform}")]
@@ -298,6 +315,8 @@ def _admins(value: Any, env: Mapping[str, str], where: str) -> frozenset[str]:
             continue
         platform, _, user = item.partition(":")
         if platform not in ("slack", "teams") or not user:
-            raise ConfigError(f"environment: GRUNDLAGBOT_ADMINS: {item!r}: expected slack:U0123 or teams:<aad object id>")
+            raise ConfigError(
+                f"environment: GRUNDLAGBOT_ADMINS: {item!r}: expected slack:U0123 or teams:<aad object id>"
+            )
         admins.append(f"{platform}:{user}")
     return frozenset(admins)

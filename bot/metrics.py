@@ -14,15 +14,23 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.questions = Counter("grundlagbot_questions", "Questions received", ["platform"], registry=r)
-        self.answers = Counter("grundlagbot_answers", "Questions answered or declined", ["outcome"], registry=r)
+        self.answers = Counter(
+            "grundlagbot_answers", "Questions answered or declined", ["outcome"], registry=r
+        )
         self.latency = Histogram(
-            "grundlagbot_answer_seconds", "Time to compose an answer", registry=r,
+            "grundlagbot_answer_seconds",
+            "Time to compose an answer",
+            registry=r,
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
         self.reloads = Counter("grundlagbot_reloads", "Knowledge reloads", ["outcome"], registry=r)
         self.posts = Counter("grundlagbot_scheduled_posts", "Scheduled posts", ["job", "outcome"], registry=r)
-        self.errors = Counter("grundlagbot_errors", "Errors while handling a message or job", ["where"], registry=r)
-        self.entries = Gauge("grundlagbot_knowledge_entries", "Entries in the serving knowledge base", registry=r)
+        self.errors = Counter(
+            "grundlagbot_errors", "Errors while handling a message or job", ["where"], registry=r
+        )
+        self.entries = Gauge(
+            "grundlagbot_knowledge_entries", "Entries in the serving knowledge base", registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -85,7 +85,9 @@ def listen_host(settings: Settings, requested: str | None) -> str:
     """Without a Teams app id, /api/messages is unauthenticated: then listen on loopback only."""
     host = requested or ("0.0.0.0" if settings.teams.authenticated else "127.0.0.1")
     if not settings.teams.authenticated and not _is_loopback(host):
-        logger.warning("No MICROSOFT_APP_ID: Teams runs unauthenticated, so listening on 127.0.0.1, not %s", host)
+        logger.warning(
+            "No MICROSOFT_APP_ID: Teams runs unauthenticated, so listening on 127.0.0.1, not %s", host
+        )
         return "127.0.0.1"
     return host
 
@@ -101,9 +103,16 @@ def _is_loopback(host: str) -> bool:
 
 def _log_features(settings: Settings, host: str, port: int) -> None:
     slack = settings.slack
-    slack_mode = "off (no SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET)" if slack is None else (
-        "on, Socket Mode" if slack.app_token else "on, HTTP at POST /slack/events")
-    teams = "on, authenticated" if settings.teams.authenticated else "local mode, unauthenticated (no MICROSOFT_APP_ID)"
+    slack_mode = (
+        "off (no SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET)"
+        if slack is None
+        else ("on, Socket Mode" if slack.app_token else "on, HTTP at POST /slack/events")
+    )
+    teams = (
+        "on, authenticated"
+        if settings.teams.authenticated
+        else "local mode, unauthenticated (no MICROSOFT_APP_ID)"
+    )
     logger.info("Slack: %s", slack_mode)
     logger.info("Teams: %s at POST /api/messages", teams)
     logger.info("Scheduler: %s", "on" if settings.schedule.enabled else "off (schedule.enabled is false)")

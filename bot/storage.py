@@ -68,6 +68,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _age(stamp: str) -> float:
+    """Seconds since a ``_now()`` timestamp."""
+    return (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
+
+
 class Storage:
     """The bot's SQLite database. Safe to share between the event loop and worker threads."""
 
@@ -78,6 +83,7 @@ class Storage:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of the process
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
 
@@ -108,7 +114,8 @@ class Storage:
                 "SELECT organization FROM subscriptions WHERE platform=? AND channel=?", (platform, channel)
             ).fetchone()
             db.execute(
-                "INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?)", (platform, channel, organization, _now())
+                "INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?)",
+                (platform, channel, organization, _now()),
             )
         return row is None or row[0] != organization
 
@@ -119,7 +126,9 @@ class Storage:
 
     def subscriptions(self, organization: str | None = None) -> list[tuple[str, str, str]]:
         """(platform, channel, organization) in subscription order."""
-        rows = self._all("SELECT platform, channel, organization FROM subscriptions ORDER BY created_at, channel")
+        rows = self._all(
+            "SELECT platform, channel, organization FROM subscriptions ORDER BY created_at, channel"
+        )
         return [(p, c, o) for p, c, o in rows if organization is None or o == organization]
 
     # -- Teams conversation references -----------------------------------------------------------
@@ -138,10 +147,19 @@ class Storage:
         rows = self._all("SELECT key, kind, reference FROM conversation_refs ORDER BY key")
         return [(k, json.loads(r)) for k, kd, r in rows if kind is None or kd == kind]
 
+    def delete_reference(self, key: str) -> bool:
+        """Forget a conversation (the bot was removed from it); False if none was stored."""
+        with self._tx() as db:
+            cur = db.execute("DELETE FROM conversation_refs WHERE key=?", (key,))
+        return cur.rowcount > 0
+
     # -- MED chairs registered from chat ---------------------------------------------------------
     def add_chair(self, platform: str, user_key: str, organization: str, committee: str) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO med_chairs VALUES (?, ?, ?, ?)", (platform, user_key, organization, committee))
+            db.execute(
+                "INSERT OR REPLACE INTO med_chairs VALUES (?, ?, ?, ?)",
+                (platform, user_key, organization, committee),
+            )
 
     def remove_chair(self, platform: str, user_key: str) -> bool:
         with self._tx() as db:
@@ -149,17 +167,26 @@ class Storage:
         return cur.rowcount > 0
 
     def chairs(self, organization: str | None = None) -> list[tuple[str, str, str, str]]:
-        rows = self._all("SELECT platform, user_key, organization, committee FROM med_chairs ORDER BY user_key")
+        rows = self._all(
+            "SELECT platform, user_key, organization, committee FROM med_chairs ORDER BY user_key"
+        )
         return [(p, u, o, c) for p, u, o, c in rows if organization is None or o == organization]
 
     # -- exactly-once record of scheduled posts ----------------------------------------------------
-    def claim_post(self, job: str, period: str, target: str) -> bool:
-        """Claim (job, period, target) for posting; False if it was already posted."""
+    def claim_post(self, job: str, period: str, target: str, *, pending_for: float | None = None) -> bool:
+        """Claim (job, period, target) for posting; False if it was already posted.
+
+        With ``pending_for`` (seconds), an unfinished claim younger than that is respected too: it
+        belongs to a post under way in another process (or job), which must not be doubled.
+        """
         with self._tx() as db:
             row = db.execute(
-                "SELECT status FROM post_log WHERE job=? AND period=? AND target=?", (job, period, target)
+                "SELECT status, updated_at FROM post_log WHERE job=? AND period=? AND target=?",
+                (job, period, target),
             ).fetchone()
             if row and row[0] == "posted":
+                return False
+            if row and row[0] == "pending" and pending_for is not None and _age(row[1]) < pending_for:
                 return False
             db.execute(
                 "INSERT INTO post_log (job, period, target, status, attempts, updated_at) VALUES (?, ?, ?, 'pending', 0, ?)"
@@ -168,18 +195,28 @@ class Storage:
             )
         return True
 
-    def finish_post(self, job: str, period: str, target: str, *, ok: bool, attempts: int, error: str | None = None) -> None:
+    def finish_post(
+        self, job: str, period: str, target: str, *, ok: bool, attempts: int, error: str | None = None
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "UPDATE post_log SET status=?, attempts=attempts+?, error=?, updated_at=? WHERE job=? AND period=? AND target=?",
                 ("posted" if ok else "failed", attempts, error, _now(), job, period, target),
             )
 
+    def post_status(self, job: str, period: str, target: str) -> str | None:
+        """ "posted", "failed", "pending", or None when (job, period, target) was never claimed."""
+        sql = "SELECT status FROM post_log WHERE job=? AND period=? AND target=?"
+        rows = self._all(sql, job, period, target)
+        return str(rows[0][0]) if rows else None
+
     def post_records(self, status: str | None = None, limit: int = 50) -> list[PostRecord]:
         rows = self._all(
             "SELECT job, period, target, status, attempts, error, updated_at FROM post_log"
             " WHERE (? IS NULL OR status=?) ORDER BY updated_at DESC LIMIT ?",
-            status, status, limit,
+            status,
+            status,
+            limit,
         )
         return [PostRecord(*r) for r in rows]
 
@@ -189,10 +226,16 @@ class Storage:
         d = (day or datetime.now(UTC).date()).isoformat()
         column = "answered" if answered else "declined"
         with self._tx() as db:
-            db.execute(f"INSERT INTO answer_counts (day, {column}) VALUES (?, 1)"
-                       f" ON CONFLICT (day) DO UPDATE SET {column}={column}+1", (d,))
+            db.execute(
+                f"INSERT INTO answer_counts (day, {column}) VALUES (?, 1)"
+                f" ON CONFLICT (day) DO UPDATE SET {column}={column}+1",
+                (d,),
+            )
             if not answered and question and question.strip():
-                db.execute("INSERT INTO unanswered (day, text) VALUES (?, ?)", (d, question.strip()[:MAX_STORED_QUESTION]))
+                db.execute(
+                    "INSERT INTO unanswered (day, text) VALUES (?, ?)",
+                    (d, question.strip()[:MAX_STORED_QUESTION]),
+                )
 
     def answer_counts(self, since: date | None = None) -> tuple[int, int]:
         rows = self._all(
@@ -202,32 +245,62 @@ class Storage:
         return int(rows[0][0]), int(rows[0][1])
 
     def unanswered(self, since: date | None = None) -> list[str]:
-        rows = self._all("SELECT text FROM unanswered WHERE day >= ? ORDER BY id", (since or date.min).isoformat())
+        rows = self._all(
+            "SELECT text FROM unanswered WHERE day >= ? ORDER BY id", (since or date.min).isoformat()
+        )
         return [r[0] for r in rows]
 
     def purge_questions(self, older_than_days: int, today: date | None = None) -> int:
+        """Delete the texts of unanswered questions asked more than ``older_than_days`` ago.
+
+        The text is gone from the file too, not only from the table: secure_delete overwrites
+        the freed space, and a checkpoint moves the overwritten pages out of the write-ahead log.
+        """
         cutoff = ((today or datetime.now(UTC).date()) - timedelta(days=older_than_days)).isoformat()
+        with self._lock:
+            self._db.execute("PRAGMA secure_delete=ON")
         with self._tx() as db:
             cur = db.execute("DELETE FROM unanswered WHERE day < ?", (cutoff,))
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cur.rowcount
 
     def record_feedback(self, entry_id: str, up: bool, day: date | None = None) -> None:
         d = (day or datetime.now(UTC).date()).isoformat()
         column = "up" if up else "down"
         with self._tx() as db:
-            db.execute(f"INSERT INTO feedback (entry_id, day, {column}) VALUES (?, ?, 1)"
-                       f" ON CONFLICT (entry_id, day) DO UPDATE SET {column}={column}+1", (entry_id, d))
+            db.execute(
+                f"INSERT INTO feedback (entry_id, day, {column}) VALUES (?, ?, 1)"
+                f" ON CONFLICT (entry_id, day) DO UPDATE SET {column}={column}+1",
+                (entry_id, d),
+            )
 
     def feedback(self) -> dict[str, tuple[int, int]]:
-        rows = self._all("SELECT entry_id, SUM(up), SUM(down) FROM feedback GROUP BY entry_id ORDER BY entry_id")
+        rows = self._all(
+            "SELECT entry_id, SUM(up), SUM(down) FROM feedback GROUP BY entry_id ORDER BY entry_id"
+        )
         return {e: (int(u), int(d)) for e, u, d in rows}
 
     # -- admin audit log --------------------------------------------------------------------------
     def audit(self, admin: str, action: str, outcome: str, detail: str = "") -> None:
         with self._tx() as db:
-            db.execute("INSERT INTO audit (at, admin, action, outcome, detail) VALUES (?, ?, ?, ?, ?)",
-                       (_now(), admin, action, outcome, detail))
+            db.execute(
+                "INSERT INTO audit (at, admin, action, outcome, detail) VALUES (?, ?, ?, ?, ?)",
+                (_now(), admin, action, outcome, detail),
+            )
+
+    def last_audit(self, action: str, outcomes: tuple[str, ...]) -> tuple[str, str, str, str, str] | None:
+        """The newest (at, admin, action, outcome, detail) of ``action`` with one of ``outcomes``."""
+        marks = ", ".join("?" * len(outcomes))
+        rows = self._all(
+            f"SELECT at, admin, action, outcome, detail FROM audit WHERE action=? AND outcome IN ({marks})"
+            " ORDER BY id DESC LIMIT 1",
+            action, *outcomes,
+        )  # fmt: skip
+        return (rows[0][0], rows[0][1], rows[0][2], rows[0][3], rows[0][4]) if rows else None
 
     def audit_log(self, limit: int = 20) -> list[tuple[str, str, str, str, str]]:
-        rows = self._all("SELECT at, admin, action, outcome, detail FROM audit ORDER BY id DESC LIMIT ?", limit)
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        rows = self._all(
+            "SELECT at, admin, action, outcome, detail FROM audit ORDER BY id DESC LIMIT ?", limit
+        )
+        return [tuple(r) for r in rows]

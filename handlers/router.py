@@ -51,7 +51,8 @@ def parse(text: str) -> tuple[Command | None, str]:
     words = text.strip().split(maxsplit=1)
     if not words:
         return None, ""
-    first = re.sub(r"[!?.:,]+$", "", words[0].lstrip("/")).casefold()
+    word = words[0].lstrip("/")
+    first = (re.sub(r"[!?.:,]+$", "", word) or word).casefold()  # "tema?" is "tema"; "?" stays "?"
     rest = words[1].strip() if len(words) > 1 else ""
     for cmd in COMMANDS.values():
         if first in cmd.words and (cmd.takes_argument or not rest):

@@ -24,7 +24,9 @@ def test_shipped_app_yaml_runs_as_is() -> None:
     assert settings.schedule.theme_time == time(9, 0)
 
 
-def test_without_a_config_file_the_embedded_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_config_file_the_embedded_defaults_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(None, env={})
     assert settings.knowledge_dir == PACKAGE_KNOWLEDGE
@@ -33,8 +35,11 @@ def test_without_a_config_file_the_embedded_defaults_apply(tmp_path: Path, monke
 
 def test_environment_overrides_storage_knowledge_and_adds_admins(tmp_path: Path) -> None:
     cfg = write(tmp_path, "admins:\n  slack: [U0A]\n")
-    env = {"GRUNDLAGBOT_DB": str(tmp_path / "x.db"), "GRUNDLAGBOT_KNOWLEDGE": str(tmp_path),
-           "GRUNDLAGBOT_ADMINS": "slack:U0B, teams:aad-1"}
+    env = {
+        "GRUNDLAGBOT_DB": str(tmp_path / "x.db"),
+        "GRUNDLAGBOT_KNOWLEDGE": str(tmp_path),
+        "GRUNDLAGBOT_ADMINS": "slack:U0B, teams:aad-1",
+    }
     settings = load_settings(cfg, env=env)
     assert settings.db_path == tmp_path / "x.db"
     assert settings.knowledge_dir == tmp_path
@@ -68,7 +73,9 @@ def test_half_configured_slack_is_an_error_not_a_silent_off(tmp_path: Path) -> N
 def test_single_tenant_teams_needs_a_tenant(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):
         load_settings(write(tmp_path, ""), env={"MICROSOFT_APP_ID": "app"})
-    teams = load_settings(write(tmp_path, ""), env={"MICROSOFT_APP_ID": "app", "MICROSOFT_APP_TENANT_ID": "t"}).teams
+    teams = load_settings(
+        write(tmp_path, ""), env={"MICROSOFT_APP_ID": "app", "MICROSOFT_APP_TENANT_ID": "t"}
+    ).teams
     assert teams.authenticated and teams.app_type == "SingleTenant"
 
 

@@ -1,0 +1,203 @@
+"""The knowledge commands of the CLI: ``ask``, ``chat``, ``check`` and ``eval``.
+
+Each returns the process exit code. ``ask`` and ``chat`` answer with :func:`handlers.ask.answer`,
+the same function the chat adapters use, so the terminal gives the answers Slack and Teams give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from bot.config import Settings
+from handlers.ask import answer
+from handlers.messages import Reply
+from handlers.texts import t
+from knowledge.loader import knowledge_files, load_knowledge, summarize
+from knowledge.model import KnowledgeError
+from knowledge.service import Snapshot, build_snapshot
+
+EXIT_WORDS = frozenset({"exit", "quit", "farvel", "bye", "hej hej"})
+
+
+def _snapshot(settings: Settings) -> Snapshot | None:
+    try:
+        return build_snapshot(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(f"grundlagbot: the knowledge files in {settings.knowledge_dir} have problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return None
+
+
+def _lenient(stream: TextIO) -> TextIO:
+    # Undecodable bytes on stdin become U+FFFD and get the "could not read" reply, not a traceback.
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    return stream
+
+
+def _emit(reply: Reply, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(reply.text + "\n")
+    out.flush()
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer the question in the arguments, or each line of stdin as it arrives."""
+    snapshot = _snapshot(settings)
+    if snapshot is None:
+        return 1
+    if args.question:
+        _emit(answer(snapshot, " ".join(args.question), args.org), args.json, sys.stdout)
+        return 0
+    stdin = _lenient(sys.stdin)
+    first = True
+    # readline, not iteration over a buffered read: each answer is written as its line arrives.
+    while line := stdin.readline():
+        if not args.json and not first:
+            sys.stdout.write("\n")
+        _emit(answer(snapshot, line.rstrip("\r\n"), args.org), args.json, sys.stdout)
+        first = False
+    return 0
+
+
+def run_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """An interactive chat on stdin/stdout until EOF or a goodbye."""
+    snapshot = _snapshot(settings)
+    if snapshot is None:
+        return 1
+    stdin = _lenient(sys.stdin)
+    print(t("chat.welcome"))
+    while True:
+        sys.stdout.write(t("chat.prompt"))
+        sys.stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip().lower().rstrip("!.") in EXIT_WORDS:
+            print("\n" + t("chat.goodbye") if not line else t("chat.goodbye"))
+            return 0
+        if not line.strip():
+            continue
+        print(answer(snapshot, line.rstrip("\r\n")).text + "\n")
+
+
+def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate knowledge files: ``file:line: message`` per problem and exit 1, or a summary."""
+    paths = [Path(p) for p in args.paths] or [settings.knowledge_dir]
+    try:
+        kb = load_knowledge(paths)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(str(problem))
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    counts = summarize(kb)
+    words = len(kb.glossary.english) + len(kb.glossary.synonyms)
+    print(
+        f"OK: {len(knowledge_files(paths))} files, {counts['documents']} documents, "
+        f"{counts['entries']} entries ({counts['themes']} themes), {counts['wheels']} wheels "
+        f"({counts['wheel_items']} items), {words} glossary words; version {kb.version}"
+    )
+    return 0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case of an eval file (format of ../shared/eval/dev.yaml)."""
+
+    question: str
+    phrases: tuple[str, ...]
+    organization: str | None
+    out_of_scope: bool
+
+
+def _fold_space(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def read_cases(path: Path) -> list[Case]:
+    """The cases of an eval file; raises ValueError naming the case that is wrong."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot be read: {exc}") from None
+    if not isinstance(data, list) or not data:
+        raise ValueError(f"{path}: expected a non-empty list of cases")
+    cases = []
+    for i, item in enumerate(data, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            raise ValueError(f"{path}: case {i}: expected a mapping with a question 'q'")
+        phrases = item.get("any") or []
+        oos = bool(item.get("oos", False))
+        valid = isinstance(phrases, list) and all(isinstance(p, str) for p in phrases)
+        if not valid or not (phrases or oos):
+            raise ValueError(f"{path}: case {i}: 'any' must be a list of phrases (or oos: true)")
+        org = item.get("org")
+        cases.append(Case(item["q"], tuple(phrases), str(org) if org else None, oos))
+    return cases
+
+
+def passes(case: Case, reply: Reply) -> bool:
+    """Answered with one of the phrases in text + section + quote (from the organisation), or
+    declined when out of scope."""
+    if case.out_of_scope:
+        return not reply.answered
+    if not reply.answered or reply.source is None:
+        return False
+    haystack = _fold_space(" ".join((reply.text, reply.source.section, reply.source.quote)))
+    if not any(_fold_space(p) in haystack for p in case.phrases):
+        return False
+    return case.organization is None or case.organization.casefold() in reply.source.organization.casefold()
+
+
+def _describe(reply: Reply) -> str:
+    if reply.answered and reply.source:
+        where = f"{reply.source.organization} · {reply.source.section}"
+        return f"answered “{reply.title}” [{where}] ({reply.score})"
+    best = f"; did you mean “{reply.suggestions[0].title}”" if reply.suggestions else ""
+    return f"declined ({reply.score}){best}"
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Score a question set: in-scope accuracy, out-of-scope declined, and each miss."""
+    try:
+        cases = read_cases(Path(args.file))
+    except ValueError as exc:
+        print(f"grundlagbot: {exc}", file=sys.stderr)
+        return 2
+    snapshot = _snapshot(settings)
+    if snapshot is None:
+        return 1
+    misses: list[str] = []
+    passed = {True: 0, False: 0}
+    for case in cases:
+        reply = answer(snapshot, case.question)
+        if passes(case, reply):
+            passed[case.out_of_scope] += 1
+            continue
+        want = "decline" if case.out_of_scope else " | ".join(case.phrases)
+        org = f" (org {case.organization})" if case.organization else ""
+        misses.append(f"- {case.question!r}: expected {want}{org}; {_describe(reply)}")
+        if getattr(args, "verbose_misses", False):
+            misses.append("    " + reply.text.replace("\n", "\n    "))
+    in_scope = sum(1 for c in cases if not c.out_of_scope)
+    oos = len(cases) - in_scope
+    print(f"in scope: {passed[False]}/{in_scope} correct ({_pct(passed[False], in_scope)})")
+    print(f"out of scope: {passed[True]}/{oos} declined ({_pct(passed[True], oos)})")
+    if misses:
+        print("misses:")
+        print("\n".join(misses))
+    return 0
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"

@@ -1,0 +1,260 @@
+"""The Slack adapter: slack-bolt (AsyncApp) on the shared aiohttp application.
+
+Slack reaches the bot at ``POST /slack/events`` (Events API, the ``/grundlag`` slash command and
+interactivity, all signature-verified by bolt), or over Socket Mode when ``SLACK_APP_TOKEN`` is
+set. Every message becomes a neutral :class:`~handlers.messages.Message` for
+:func:`handlers.router.dispatch`; the adapter only translates, acknowledges and delivers.
+
+Slash-command answers are ephemeral. The asker shares one in the channel with the "Del i
+kanalen" button under the answer, or by ending the question with ``--del`` (``--share``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_client import (
+    ReplyQueue,
+    SeenEvents,
+    SlackPoster,
+    deliver,
+    make_client,
+    share_session,
+    start_socket_mode,
+)
+from bot.slack_payload import (
+    by_a_person,
+    channel_of,
+    from_a_bot,
+    is_ephemeral,
+    thread_of,
+    to_message,
+    user_of,
+    well_formed,
+)
+from bot.slack_render import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    SHARE_ACTION,
+    SUGGEST_ACTION,
+    escape,
+    render,
+)
+from handlers import feedback
+from handlers.context import Context
+from handlers.messages import Message
+from handlers.router import dispatch
+
+logger = logging.getLogger(__name__)
+
+ROUTE = "/slack/events"
+SLASH_COMMAND = "/grundlag"
+EVENT_TYPES = ("app_mention", "message")  # the manifest subscribes to app_mention and message.im
+SHARE_FLAG = re.compile(r"\s+--(del|share)\s*$", re.IGNORECASE)
+
+
+def setup_slack(app: web.Application, ctx: Context) -> None:
+    """Register ``POST /slack/events`` (and Socket Mode, if configured) and the Slack poster."""
+    settings = ctx.settings.slack
+    if settings is None:
+        return
+    # slack_sdk and bolt log whole request bodies (message text and user ids) at DEBUG.
+    for name in ("slack_bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).getEffectiveLevel()))
+    client = make_client(settings)
+    adapter = SlackAdapter(ctx, client, settings.signing_secret)
+    ctx.posters["slack"] = SlackPoster(client)
+    app.router.add_post(ROUTE, adapter.handle)
+    share_session(app, client)
+    adapter.replies.run_with(app)
+    if settings.app_token:
+        start_socket_mode(app, adapter.bolt, settings.app_token, client)
+
+
+class SlackAdapter:
+    """Translates Slack payloads to messages and posts the rendered replies."""
+
+    def __init__(self, ctx: Context, client: AsyncWebClient, signing_secret: str) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.verifier = SignatureVerifier(signing_secret)
+        self.seen = SeenEvents()
+        self.replies = ReplyQueue(ctx)
+        self.bolt = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            name="grundlagbot",
+            raise_error_for_unhandled_request=True,
+        )
+        self.bolt.middleware(self.drop_duplicates)
+        self.bolt.error(self.on_error)
+        for event_type in EVENT_TYPES:
+            self.bolt.event(event_type)(getattr(self, f"on_{event_type}"))
+        self.bolt.command(SLASH_COMMAND)(self.on_slash)
+        self.bolt.action(SUGGEST_ACTION)(self.on_suggestion)
+        self.bolt.action(re.compile(f"^({FEEDBACK_UP}|{FEEDBACK_DOWN})$"))(self.on_feedback)
+        self.bolt.action(SHARE_ACTION)(self.on_share)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """``POST /slack/events``: a thin translation to bolt that turns malformed bodies into 4xx."""
+        raw = await request.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # Slack sends UTF-8 only, and its signature covers text
+            return web.json_response({"error": "body is not UTF-8 text"}, status=400)
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
+        try:
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
+            well_formed(bolt_request.body)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            if not self.verifier.is_valid_request(text, request.headers):
+                return web.json_response({"error": "invalid signature"}, status=401)
+            return web.json_response({"error": "malformed payload"}, status=400)
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    # -- bolt middleware and error handler -----------------------------------------------------
+    async def drop_duplicates(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        # Slack retries an event (X-Slack-Retry-Num) when our ack was slow or lost; it keeps the
+        # event_id, so the second delivery is acknowledged and dropped.
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and not self.seen.add(event_id):
+            logger.info("Dropped a repeated Slack event delivery")
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        # Never log the body: it holds the user's text and id.
+        kind = body.get("type") if isinstance(body, dict) else None
+        if isinstance(error, BoltUnhandledRequestError):  # e.g. an event type we do not subscribe to
+            logger.info("Slack request (%s) not handled", kind)
+            return
+        logger.error("Slack request (%s) failed: %s", kind, type(error).__name__, exc_info=error)
+
+    # -- events ---------------------------------------------------------------------------------
+    # Bolt acknowledges an event before its listener runs, and Slack redelivers an event whose
+    # acknowledgement is late, so event listeners only queue their answer (see ReplyQueue). A slash
+    # command or a click is one person waiting for their own answer: it is answered right after its
+    # ack(), in its own task, as bolt runs listeners.
+    async def on_app_mention(
+        self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]
+    ) -> None:
+        if from_a_bot(event, body, context) or str(event.get("channel") or "").startswith("D"):
+            return  # a DM is answered as the message.im event it also is
+        thread = event.get("thread_ts") or event.get("ts")
+        msg = to_message(event.get("text"), event.get("user"), event.get("channel"), body, thread=thread)
+        await self.replies.put(self.post(msg))
+
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]
+    ) -> None:
+        if event.get("channel_type") != "im" or from_a_bot(event, body, context) or not by_a_person(event):
+            return
+        thread = event.get("thread_ts")
+        msg = to_message(
+            event.get("text"), event.get("user"), event.get("channel"), body, thread=thread, direct=True
+        )
+        await self.replies.put(self.post(msg))
+
+    # -- the slash command ----------------------------------------------------------------------
+    async def on_slash(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()
+        text = str(command.get("text") or "")
+        channel = str(command.get("channel_id") or "")
+        direct = command.get("channel_name") == "directmessage" or channel.startswith("D")
+        msg = to_message(SHARE_FLAG.sub("", text), command.get("user_id"), channel, command, direct=direct)
+        shared = bool(SHARE_FLAG.search(text))
+        await self.respond(msg, respond, "in_channel" if shared else "ephemeral")
+
+    # -- interactivity --------------------------------------------------------------------------
+    async def on_suggestion(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        channel = channel_of(body)
+        msg = to_message(
+            action.get("value"),
+            user_of(body),
+            channel,
+            body,
+            thread=thread_of(body),
+            direct=channel.startswith("D"),
+        )
+        if is_ephemeral(body):  # under a slash-command answer: answer the asker alone, in its place
+            await self.respond(msg, respond, "ephemeral", replace_original=True)
+        else:
+            await self.post(msg)
+
+    async def on_share(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        msg = to_message(action.get("value"), user_of(body), channel_of(body), body)
+        await self.respond(msg, respond, "in_channel", delete_original=True)
+
+    async def on_feedback(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        language = str(action.get("block_id") or "").partition(":")[2]
+        reply = feedback.record(
+            self.ctx,
+            str(action.get("value") or ""),
+            action.get("action_id") == FEEDBACK_UP,
+            language="en" if language == "en" else "da",
+        )
+        thanks = respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
+        await deliver(self.ctx, thanks)
+
+    # -- answering ------------------------------------------------------------------------------
+    async def post(self, msg: Message) -> None:
+        """Answer ``msg`` in its conversation (and thread) with chat.postMessage."""
+        reply = await dispatch(msg, self.ctx)
+        fallback, blocks = render(reply)
+        common: dict[str, Any] = {
+            "channel": msg.channel,
+            "thread_ts": msg.thread,
+            "text": fallback,
+            "blocks": blocks,
+        }
+        if reply.ephemeral and not msg.is_direct:  # e.g. an admin command in a channel: only for the asker
+            call = self.client.chat_postEphemeral(user=msg.user, **common)
+        else:
+            call = self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **common)
+        await deliver(self.ctx, call)
+
+    async def respond(
+        self,
+        msg: Message,
+        respond: Any,
+        response_type: str,
+        *,
+        replace_original: bool = False,
+        delete_original: bool = False,
+    ) -> None:
+        """Answer ``msg`` through the request's response_url: for the asker alone, or in the channel.
+
+        An ephemeral answer offers the "share in channel" button; a handler's own ephemeral reply
+        (an admin's) is never shared. ``delete_original`` removes the ephemeral message once shared.
+        """
+        reply = await dispatch(msg, self.ctx)
+        if reply.ephemeral:
+            response_type = "ephemeral"
+        offer = msg.text if response_type == "ephemeral" and not reply.ephemeral else None
+        fallback, blocks = render(reply, share=offer)
+        sent = await deliver(
+            self.ctx,
+            respond(
+                text=fallback, blocks=blocks, response_type=response_type, replace_original=replace_original
+            ),
+        )
+        if sent and delete_original:
+            await deliver(self.ctx, respond(delete_original=True))

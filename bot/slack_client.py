@@ -1,0 +1,195 @@
+"""Talking to Slack's Web API: the client, delivery of replies, the scheduler's poster, Socket Mode.
+
+The client retries what Slack asks to be retried: rate limits (HTTP 429, waiting ``Retry-After``),
+a dropped connection and a 500/503, so a reply is delivered once even when Slack is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Coroutine
+from typing import Any
+
+from aiohttp import ClientError, ClientSession, web
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import SlackSettings
+from bot.slack_render import render
+from handlers.context import Context
+from handlers.messages import Reply
+
+logger = logging.getLogger(__name__)
+
+
+def make_client(settings: SlackSettings) -> AsyncWebClient:
+    """A Web API client for the bot token, at ``SLACK_API_URL`` when that is set."""
+    retry = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if settings.api_url:
+        return AsyncWebClient(token=settings.bot_token, base_url=settings.api_url, retry_handlers=retry)
+    return AsyncWebClient(token=settings.bot_token, retry_handlers=retry)
+
+
+async def deliver(ctx: Context, call: Awaitable[Any]) -> bool:
+    """Await one Slack call; a failure is logged (no payload: it holds user text) and counted."""
+    try:
+        await call
+    except SlackApiError as exc:
+        logger.error("Slack refused a reply: %s", exc.response.get("error") if exc.response else exc)
+    except (ClientError, TimeoutError) as exc:
+        logger.error("Could not reach Slack to deliver a reply: %s", type(exc).__name__)
+    else:
+        return True
+    ctx.metrics.errors.labels("slack").inc()
+    return False
+
+
+class SlackPoster:
+    """Posts proactively (the scheduler's weekly theme and MED reminders)."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(self, target: str, reply: Reply) -> None:
+        """Post ``reply`` in channel ``target``; raises SlackApiError if Slack refuses."""
+        text, blocks = render(reply, feedback=False)
+        await self.client.chat_postMessage(
+            channel=target, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+
+    async def direct(self, user: str, reply: Reply) -> None:
+        """Send ``reply`` to ``user`` as a direct message from the bot."""
+        opened = await self.client.conversations_open(users=user)
+        channel = opened.get("channel") or {}
+        await self.post(str(channel.get("id") or user), reply)
+
+
+class ReplyQueue:
+    """Answers to events are composed by a few workers, not by one task per event.
+
+    Composing an answer is CPU work on the event loop. With a task per event, a burst of events
+    queues all their answers ahead of the next request, and Slack's acknowledgements (due within
+    3 s, or Slack delivers the event again) wait behind them. With a few workers, an
+    acknowledgement waits for a few answers at most; more than one worker, so a reply waiting out
+    a rate limit does not hold up the others.
+    """
+
+    def __init__(self, ctx: Context, workers: int = 4) -> None:
+        self.ctx = ctx
+        self.workers = workers
+        self.queue: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def put(self, job: Coroutine[Any, Any, None]) -> None:
+        await self.queue.put(job)
+
+    def run_with(self, app: web.Application) -> None:
+        """Start the workers with the server; at shutdown, finish what is queued (briefly)."""
+
+        async def start(_: web.Application) -> None:
+            self.tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+
+        async def stop(_: web.Application) -> None:
+            try:
+                await asyncio.wait_for(self.queue.join(), timeout=5)
+            except TimeoutError:
+                logger.warning("Stopped with %d Slack replies not sent", self.queue.qsize())
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            while not self.queue.empty():
+                self.queue.get_nowait().close()
+
+        app.on_startup.append(start)
+        app.on_shutdown.append(stop)
+
+    async def _work(self) -> None:
+        while True:
+            job = await self.queue.get()
+            try:
+                await job
+            except Exception:
+                # A worker must outlive a failed reply; dispatch() already caught handler errors,
+                # so this is a bug in rendering or delivery. No payload is logged.
+                logger.exception("Sending a Slack reply failed")
+                self.ctx.metrics.errors.labels("slack").inc()
+            finally:
+                self.queue.task_done()
+
+
+class SeenEvents:
+    """Event ids seen recently: a bounded set whose entries expire.
+
+    In memory on purpose: Slack retries a delivery only when our acknowledgement did not reach it,
+    within minutes (immediately, after 1 and after 5 minutes), and only one process receives
+    Slack's requests. After a restart the set is empty, and a retry then in flight may be
+    answered; that beats a database write on every event.
+    """
+
+    def __init__(self, ttl: float = 15 * 60, size: int = 20_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def add(self, event_id: str) -> bool:
+        """Remember ``event_id``; False if it was already seen within the TTL."""
+        now = time.monotonic()
+        while self._seen and (
+            len(self._seen) >= self.size or next(iter(self._seen.values())) < now - self.ttl
+        ):
+            self._seen.popitem(last=False)
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
+def share_session(app: web.Application, client: AsyncWebClient) -> None:
+    """One connection pool for all Web API calls while the server runs (bolt's clients share it)."""
+
+    async def open_session(_: web.Application) -> None:
+        client.session = ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        if client.session is not None:
+            await client.session.close()
+
+    app.on_startup.append(open_session)
+    app.on_cleanup.append(close_session)
+
+
+def start_socket_mode(app: web.Application, bolt: AsyncApp, app_token: str, client: AsyncWebClient) -> None:
+    """Connect to Slack over Socket Mode while the server runs (SLACK_APP_TOKEN is set)."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    state: dict[str, Any] = {}
+
+    async def start(_: web.Application) -> None:
+        # Created here: its aiohttp session needs the running loop. connect() retries by itself.
+        handler = AsyncSocketModeHandler(bolt, app_token, web_client=client)
+        state["handler"] = handler
+        state["task"] = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
+        logger.info("Slack Socket Mode: connecting")
+
+    async def stop(_: web.Application) -> None:
+        if "handler" in state:
+            state["task"].cancel()
+            await state["handler"].close_async()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)

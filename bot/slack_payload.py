@@ -1,0 +1,94 @@
+"""Reading Slack payloads: who wrote, where to answer, and whether bolt can take the payload at all.
+
+Functions of plain dicts, so the adapter stays a list of listeners. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.slack_render import from_slack
+from handlers.messages import Message
+
+HELP_WORD = "hjælp"  # what an empty mention or slash command means
+# Message subtypes that are still a person writing; edits, joins and bot posts are not.
+PERSON_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+
+
+def to_message(
+    text: Any,
+    user: Any,
+    channel: Any,
+    raw: Mapping[str, Any],
+    *,
+    thread: Any = None,
+    direct: bool = False,
+) -> Message:
+    """The neutral message for one Slack payload: mentions and markup removed from the text."""
+    plain = from_slack(str(text or "")) or HELP_WORD
+    return Message(
+        text=plain,
+        user=str(user or ""),
+        channel=str(channel or ""),
+        platform="slack",
+        is_direct=direct,
+        thread=str(thread) if thread else None,
+        raw=raw,
+    )
+
+
+def well_formed(body: Any) -> None:
+    """Raise ValueError for a payload bolt would choke on after acknowledging it (a 500)."""
+    if not isinstance(body, dict):
+        raise ValueError("payload is not an object")
+    for key in ("event", "user", "channel", "container", "message"):
+        if key in body and not isinstance(body[key], dict | str | type(None)):
+            raise ValueError(f"{key} has the wrong type")
+    if "event" in body and not isinstance(body["event"], dict):
+        raise ValueError("event is not an object")
+    if body.get("type") == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
+            raise ValueError("block_actions without actions")
+
+
+def by_a_person(event: Mapping[str, Any]) -> bool:
+    """A new message a person wrote, not an edit, a deletion or a channel join."""
+    return not event.get("subtype") or event.get("subtype") in PERSON_SUBTYPES
+
+
+def from_a_bot(event: Mapping[str, Any], body: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """True for a bot's message (ours or another's): answering bots can loop forever."""
+    if event.get("bot_id") or event.get("subtype") == "bot_message" or event.get("bot_profile"):
+        return True
+    own = {context.get("bot_user_id")}
+    own |= {
+        a.get("user_id") for a in body.get("authorizations") or () if isinstance(a, dict) and a.get("is_bot")
+    }
+    return event.get("user") in own - {None}
+
+
+def user_of(body: Mapping[str, Any]) -> str:
+    user = body.get("user")
+    return str(user.get("id") or "") if isinstance(user, dict) else str(body.get("user_id") or "")
+
+
+def channel_of(body: Mapping[str, Any]) -> str:
+    channel, container = body.get("channel"), body.get("container")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    return str(container.get("channel_id") or "") if isinstance(container, dict) else ""
+
+
+def thread_of(body: Mapping[str, Any]) -> str | None:
+    message = body.get("message")
+    if isinstance(message, dict) and message.get("thread_ts"):
+        return str(message["thread_ts"])
+    container = body.get("container")
+    return str(container["thread_ts"]) if isinstance(container, dict) and container.get("thread_ts") else None
+
+
+def is_ephemeral(body: Mapping[str, Any]) -> bool:
+    container = body.get("container")
+    return isinstance(container, dict) and bool(container.get("is_ephemeral"))

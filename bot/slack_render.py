@@ -1,0 +1,170 @@
+"""Slack text in and out: incoming mrkdwn to plain text, and a :class:`Reply` to Block Kit.
+
+Everything that goes into a ``text`` field or a block passes through :func:`escape`, so nothing a
+user typed (and nothing in a knowledge file) can become ``<!channel>``, ``<@U…>`` or a link when
+it is echoed back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers.messages import Reply
+from handlers.texts import t
+
+Block = dict[str, Any]
+
+# Slack's limits (https://api.slack.com/reference/block-kit): a section's text, a button's label
+# and value, and the top-level fallback text.
+SECTION_MAX = 3000
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+FALLBACK_MAX = 3900  # chat.postMessage truncates text after 40k; notifications show far less
+MAX_SUGGESTIONS = 5
+
+# Action ids: the adapter's interactivity listeners match on these.
+SUGGEST_ACTION = "grundlag_suggest"
+FEEDBACK_UP = "grundlag_feedback_up"
+FEEDBACK_DOWN = "grundlag_feedback_down"
+SHARE_ACTION = "grundlag_share"
+FEEDBACK_BLOCK = "grundlag_feedback"  # + ":da" / ":en": the language to thank the user in
+
+_BROADCAST = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+_ANGLE = re.compile(r"<([^<>]*)>")
+ZWJ = "\u200d"
+
+
+def escape(text: str) -> str:
+    """Text safe to put in Slack mrkdwn: no control sequences, no broadcast words that ping."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A bare "@here" only pings with link_names, which we never set; the joiner makes sure.
+    return _BROADCAST.sub("@" + ZWJ, text)
+
+
+def clip(escaped: str, limit: int) -> str:
+    """Cut escaped text to ``limit`` characters without splitting an ``&amp;``-style entity."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&", max(0, len(cut) - 5))
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    return clip(escape(text), limit)
+
+
+def from_slack(text: str) -> str:
+    """The plain text a user typed: mentions dropped, links to their label, entities decoded."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith(("@", "!")):  # user mentions, @here/@channel, user groups
+            return label if target.startswith("!subteam") else ""
+        if target.startswith("#"):
+            return "#" + label if label else ""
+        return label or target  # a link
+
+    text = _ANGLE.sub(plain, text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": safe(text, SECTION_MAX) or " "}}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": safe(label, BUTTON_TEXT_MAX), "emoji": True},
+        "value": value[:BUTTON_VALUE_MAX],
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _quote(text: str) -> Block:
+    lines = safe(text, SECTION_MAX - 200).splitlines() or [""]
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "\n".join("&gt; " + line for line in lines)},
+    }
+
+
+def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> tuple[str, list[Block]]:
+    """The fallback text and the Block Kit blocks of ``reply``.
+
+    ``feedback`` adds 👍/👎 buttons to an answer from the knowledge base; ``share`` (the question)
+    adds a "share in channel" button, for ephemeral slash-command answers.
+    """
+    lang = reply.language
+    blocks: list[Block] = [_mrkdwn(answer_text(reply))]
+    if reply.source:
+        src = reply.source
+        line = " · ".join(p for p in (src.organization, src.document, src.section) if p)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": safe(t("slack.source", lang, source=line), SECTION_MAX)}
+                ],
+            }
+        )
+        if src.quote.strip():
+            blocks.append(_quote(src.quote))
+    if reply.suggestions:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": safe(t("slack.did_you_mean", lang), SECTION_MAX)}],
+            }
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "grundlag_suggestions",
+                "elements": [
+                    _button(s.title, SUGGEST_ACTION, s.question)
+                    for s in reply.suggestions[:MAX_SUGGESTIONS]
+                    if len(s.question) <= BUTTON_VALUE_MAX
+                ],
+            }
+        )
+    buttons: list[Block] = []
+    if feedback and reply.answered and reply.entry_id:
+        buttons += [
+            _button(t("slack.feedback_up", lang), FEEDBACK_UP, reply.entry_id),
+            _button(t("slack.feedback_down", lang), FEEDBACK_DOWN, reply.entry_id),
+        ]
+    if share is not None and reply.answered and len(share) <= BUTTON_VALUE_MAX:
+        buttons.append(_button(t("slack.share", lang), SHARE_ACTION, share, style="primary"))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"{FEEDBACK_BLOCK}:{lang}", "elements": buttons})
+    return safe(reply.text, FALLBACK_MAX), [b for b in blocks if b.get("elements", True)]
+
+
+def answer_text(reply: Reply) -> str:
+    """The reply's plain text without what the blocks show on their own.
+
+    The plain text carries the source line with the quote and the "Mente du:" list, for
+    notifications and for platforms without blocks; here the context line, the quote block and
+    the buttons show them, so their paragraphs are left out. Anything else (the answer, whom to
+    contact) stays.
+    """
+    lang = reply.language
+    skip: list[str] = []
+    if reply.source:
+        src = reply.source
+        skip.append(
+            t("ask.source", lang, organization=src.organization, document=src.document, section=src.section)
+        )
+    if reply.suggestions:
+        skip.append(t("ask.suggestions", lang))
+    kept = [p for p in reply.text.split("\n\n") if not any(p.startswith(s) for s in skip)]
+    return "\n\n".join(kept) or reply.text

@@ -1,0 +1,328 @@
+"""Microsoft Teams adapter: Bot Framework activities at ``POST /api/messages``.
+
+Translates Teams activities into the neutral :class:`Message`, answers through
+``handlers.router.dispatch`` like every other platform, and renders the :class:`Reply` as an
+Adaptive Card (``bot.teams_render``). Conversation references are kept in storage so that the
+scheduler can post proactively through :class:`TeamsPoster` (``ctx.posters["teams"]``).
+
+Authentication comes from ``MICROSOFT_APP_ID``/``_PASSWORD``/``_TYPE``/``_TENANT_ID``. Without an
+app id the endpoint is unauthenticated, for the Bot Framework Emulator, and ``bot.server`` then
+listens on 127.0.0.1 only; with one, an activity without a valid token gets 401 and nothing is sent.
+
+This is the only module that imports the Bot Framework SDK (botbuilder-python, archived; support
+ended 2025-12-31). Its successor is the Microsoft 365 Agents SDK. A swap touches this module alone:
+
+* packages: ``botbuilder-core``/``-schema``/``-integration-aiohttp`` become
+  ``microsoft-agents-hosting-core``/``-activity``/``-hosting-aiohttp`` plus
+  ``microsoft-agents-authentication-msal``; imports move to ``microsoft_agents.*``;
+* authentication: ``ConfigurationBotFrameworkAuthentication`` and ``_BotConfig`` give way to an MSAL
+  connection manager configured from ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID`` (and
+  ``CLIENTSECRET``, ``TENANTID``): ``_authentication`` maps our four variables onto it, so the
+  external contract stays; token checking becomes the SDK's JWT middleware on the route;
+* the route: ``adapter.process(request, bot)`` becomes the SDK's ``start_agent_process``; our
+  validation in front of it (400 for malformed bodies, 401 for missing tokens) stays;
+* ``TeamsBot(ActivityHandler)`` keeps its shape (the SDK has an ``ActivityHandler`` too, or an
+  ``AgentApplication`` with route decorators); ``TurnContext``, mention removal and
+  ``get_conversation_reference`` exist under the same names;
+* serialisation: schema objects are pydantic models (``model_dump(by_alias=True)`` /
+  ``model_validate``) instead of msrest's ``serialize``/``deserialize``. The stored references
+  are the same camelCase Bot Framework JSON, so the database needs no migration;
+* proactive sends: ``continue_conversation`` takes the app id, the reference and the callback
+  (argument order differs).
+``bot.teams_render``, the handlers, the scheduler and storage are untouched by such a swap.
+That is also why this module is longer than most: what touches the SDK stays in one place.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from copy import copy
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from aiohttp import web
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ActivityEventNames,
+    ActivityTypes,
+    Attachment,
+    ConversationReference,
+)
+from botframework.connector.auth import BotFrameworkAuthentication
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot import teams_render as render
+from bot.config import ConfigError, TeamsSettings
+from handlers import feedback
+from handlers.context import Context
+from handlers.messages import Language, Message, Reply
+from handlers.router import dispatch
+from handlers.texts import t
+from knowledge.normalize import detect_language
+
+logger = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+USER_KEY_PREFIX = "user:"  # storage key of a user's personal conversation, for direct messages
+CONVERSATION_KINDS = ("personal", "channel", "groupChat")
+
+
+@dataclass(frozen=True)
+class _BotConfig:
+    """The configuration object botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    APP_ID: str | None
+    APP_PASSWORD: str | None
+    APP_TYPE: str
+    APP_TENANTID: str | None
+
+
+def _authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
+    if not settings.app_id:
+        # No app id: auth disabled. "MultiTenant" is the only type botbuilder accepts without an id.
+        return ConfigurationBotFrameworkAuthentication(_BotConfig(None, None, "MultiTenant", None))
+    if settings.app_type != "UserAssignedMSI" and not settings.app_password:
+        raise ConfigError("environment: MICROSOFT_APP_PASSWORD is not set (needed with MICROSOFT_APP_ID)")
+    if settings.app_type == "UserAssignedMSI" and not settings.tenant_id:
+        raise ConfigError("environment: MICROSOFT_APP_TENANT_ID is required for a UserAssignedMSI app")
+    config = _BotConfig(settings.app_id, settings.app_password, settings.app_type, settings.tenant_id)
+    return ConfigurationBotFrameworkAuthentication(config)
+
+
+def conversation_key(activity: Activity) -> str:
+    """The storage key of an activity's conversation: a channel, not the reply thread in it."""
+    return str(activity.conversation.id).split(";messageid=", 1)[0]
+
+
+def conversation_kind(activity: Activity) -> str:
+    kind = getattr(activity.conversation, "conversation_type", None)
+    return kind if kind in CONVERSATION_KINDS else "personal"
+
+
+def user_id(activity: Activity) -> str:
+    """The Azure AD object id (what admins list as ``teams:<aad id>``), else the Teams user id."""
+    sender = activity.from_property
+    return str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "")
+
+
+def _reference(activity: Activity) -> dict[str, Any]:
+    """The serialised conversation reference of a conversation (not of the single activity)."""
+    ref: ConversationReference = TurnContext.get_conversation_reference(activity)
+    ref.activity_id = None
+    ref.conversation = copy(ref.conversation)
+    ref.conversation.id = conversation_key(activity)
+    if conversation_kind(activity) != "personal":
+        ref.user = None  # a channel post needs no person; keep none
+    elif ref.user is not None:
+        ref.user = copy(ref.user)
+        ref.user.name = None  # the ids address the chat; the display name is not needed
+    serialised: dict[str, Any] = ref.serialize()
+    return serialised
+
+
+def to_activity(reply: Reply) -> Activity:
+    """The Teams message for a reply: an Adaptive Card with a plain-text fallback, or plain text."""
+    text = render.plain_text(reply)
+    if not render.needs_card(reply):
+        return Activity(type=ActivityTypes.message, text=text, text_format="plain")
+    # The fallback goes in `summary` (shown where cards cannot be, and in notifications) rather
+    # than `text`, which Teams would show above the card and so repeat the whole answer.
+    attachment = Attachment(content_type=render.CARD_CONTENT_TYPE, content=render.card(reply))
+    return Activity(type=ActivityTypes.message, summary=text, attachments=[attachment])
+
+
+def _mentions_bot(activity: Activity) -> bool:
+    bot_id = getattr(activity.recipient, "id", None)
+    if not bot_id:
+        return False
+    for entity in TurnContext.get_mentions(activity):
+        mentioned = (entity.additional_properties or {}).get("mentioned")
+        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id:
+            return True
+    return False
+
+
+def question_text(activity: Activity) -> str | None:
+    """The text a user addressed to the bot, mention removed; None when not addressed to it."""
+    mentioned = _mentions_bot(activity)
+    if not mentioned and conversation_kind(activity) != "personal":
+        return None  # in a channel or group chat the bot answers only when @mentioned
+    if mentioned:
+        TurnContext.remove_recipient_mention(activity)
+    text = re.sub(r"</?at[^>]*>", "", activity.text or "")  # other people's mentions: keep the name
+    if activity.text_format not in (None, "plain"):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(text.split())
+
+
+class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type in (
+            ActivityTypes.message,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            self._remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    def _remember(self, activity: Activity) -> None:
+        """Store this conversation's reference (and a user's personal chat) for proactive posts."""
+        kind = conversation_kind(activity)
+        keys = [conversation_key(activity)]
+        if kind == "personal" and user_id(activity):
+            keys.append(USER_KEY_PREFIX + user_id(activity))
+        if _bot_removed(activity):
+            for key in keys:
+                self.ctx.store.delete_reference(key)
+            return
+        reference = _reference(activity)
+        for key in keys:
+            self.ctx.store.save_reference(key, "user" if key.startswith(USER_KEY_PREFIX) else kind, reference)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        action = render.parse_action(activity.value)
+        if action is not None and action.kind == "feedback":
+            reply = feedback.record(self.ctx, action.entry_id, action.up, language=action.language)
+        else:
+            text = action.question if action is not None else question_text(activity)
+            if text is None:
+                return
+            reply = await dispatch(self._message(activity, text), self.ctx)
+        await turn_context.send_activity(to_activity(reply))
+
+    def _message(self, activity: Activity, text: str) -> Message:
+        return Message(
+            text=text,
+            user=user_id(activity),
+            channel=conversation_key(activity),
+            platform="teams",
+            is_direct=conversation_kind(activity) == "personal",
+            raw=activity.serialize(),
+        )
+
+
+def _bot_removed(activity: Activity) -> bool:
+    if activity.type == ActivityTypes.installation_update:
+        return str(activity.action or "").startswith("remove")
+    bot_id = getattr(activity.recipient, "id", None)
+    return any(m.id == bot_id for m in activity.members_removed or [])
+
+
+class TeamsPoster:
+    """Proactive posts to stored conversations (the scheduler's ``ctx.posters["teams"]``)."""
+
+    platform = "teams"
+
+    def __init__(self, adapter: CloudAdapter, ctx: Context, app_id: str | None) -> None:
+        self.adapter = adapter
+        self.ctx = ctx
+        self.app_id = app_id
+
+    async def post(self, target: str, reply: Reply) -> None:
+        """Post to a stored conversation (``target`` is its key: the Teams conversation id)."""
+        await self._send(target, reply)
+
+    async def direct(self, user: str, reply: Reply) -> None:
+        """Post to a user's personal chat with the bot (``user``: AAD object id or Teams id)."""
+        await self._send(USER_KEY_PREFIX + user, reply)
+
+    async def _send(self, key: str, reply: Reply) -> None:
+        stored = self.ctx.store.reference(key)
+        if stored is None:
+            raise LookupError(
+                f"no Teams conversation reference stored for {key!r}: the bot must be installed there"
+            )
+        reference = ConversationReference().deserialize(stored)
+
+        async def send(turn_context: TurnContext) -> None:
+            # The continuation activity has a made-up id; without clearing it the post would be
+            # sent as a reply to an activity that does not exist.
+            turn_context.activity.id = None
+            await turn_context.send_activity(to_activity(reply))
+
+        await self.adapter.continue_conversation(reference, send, self.app_id)
+
+
+def turn_error_handler(ctx: Context) -> Any:
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.event and activity.name == ActivityEventNames.continue_conversation:
+            raise error  # a proactive post: the caller (the scheduler) records the failure
+        # Type and traceback only: never the text or the user of the activity.
+        logger.error("Teams turn failed (%s activity)", activity.type, exc_info=error)
+        ctx.metrics.errors.labels("teams").inc()
+        language: Language = "en" if activity.text and detect_language(activity.text) == "en" else "da"
+        try:
+            await turn_context.send_activity(
+                Activity(type=ActivityTypes.message, text=t("error.apology", language))
+            )
+        except (HttpOperationError, ClientRequestError):
+            logger.warning("Could not send the apology to Teams either")
+
+    return on_turn_error
+
+
+def _bad_request(reason: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=f"Bad request: {reason}\n")
+
+
+async def _activity_from(request: web.Request) -> Activity:
+    """The request's activity; 4xx for anything that is not one (never a 5xx)."""
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="Expected Content-Type: application/json\n")
+    try:
+        body = await request.json()
+        activity = Activity().deserialize(body) if isinstance(body, dict) else None
+    except ValueError:  # also msrest's DeserializationError: a field of the wrong type
+        raise _bad_request("the body is not valid JSON for a Bot Framework activity") from None
+    if activity is None or not isinstance(body.get("type"), str) or not body["type"]:
+        raise _bad_request("expected a Bot Framework activity (a JSON object with a type)")
+    if not activity.service_url or not getattr(activity.conversation, "id", None):
+        raise _bad_request("the activity has no serviceUrl or conversation id")
+    if not all(_well_formed_entity(e) for e in body.get("entities") or []):
+        raise _bad_request("an entity has no type, or a mention names no one")
+    return activity
+
+
+def _well_formed_entity(entity: Any) -> bool:
+    # botbuilder's mention helpers index these fields without checking them.
+    if not isinstance(entity, dict) or not isinstance(entity.get("type"), str):
+        return False
+    mentioned = entity.get("mentioned")
+    return entity["type"].lower() != "mention" or (isinstance(mentioned, dict) and "id" in mentioned)
+
+
+def setup_teams(
+    app: web.Application, ctx: Context, *, authentication: BotFrameworkAuthentication | None = None
+) -> None:
+    """Register ``POST /api/messages`` and ``ctx.posters["teams"]``.
+
+    ``authentication`` replaces the one built from the settings (tests inject a stub there).
+    """
+    adapter = CloudAdapter(authentication or _authentication(ctx.settings.teams))
+    adapter.on_turn_error = turn_error_handler(ctx)
+    bot = TeamsBot(ctx)
+    ctx.posters["teams"] = TeamsPoster(adapter, ctx, ctx.settings.teams.app_id)
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        await _activity_from(request)
+        try:
+            response: web.StreamResponse | None = await adapter.process(request, bot)
+        except (PermissionError, jwt.InvalidTokenError):
+            raise web.HTTPUnauthorized(text="Unauthorized\n") from None
+        except OSError as exc:
+            # Token keys or the bot's own token could not be fetched from Microsoft: try later.
+            logger.warning("Cannot authenticate a Teams request now (%s)", type(exc).__name__)
+            raise web.HTTPServiceUnavailable(text="Cannot verify the request now\n") from None
+        return response or web.Response(status=201)
+
+    app.router.add_post(ROUTE, messages)

@@ -1,0 +1,151 @@
+"""Renders a neutral :class:`Reply` for Microsoft Teams, and reads back the card's button clicks.
+
+Plain data only (dicts and strings, no Bot Framework types), so this module survives a change of
+Teams SDK unchanged. An answer becomes an Adaptive Card: the answer, the source line
+(organisation · document · section), the verbatim quote, "did you mean" buttons and 👍/👎
+feedback. A reply that is only text (help, status, a decline without suggestions) stays a plain
+message.
+
+Text that may echo the user's words is never interpreted as markup: card text goes into
+``RichTextBlock``/``TextRun`` elements, which Teams shows literally (no Markdown, unlike
+``TextBlock``), and plain messages are sent with ``textFormat: plain`` and without angle brackets,
+so neither ``<at>…</at>`` mentions nor HTML can be injected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.messages import Language, Reply
+from handlers.texts import t
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.4"
+ACTION_KEY = "grundlagbot"  # marks the Action.Submit data this bot put on its own cards
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A click on one of our cards: ask a suggested question, or vote on an answer."""
+
+    kind: str  # "ask" | "feedback"
+    question: str = ""
+    entry_id: str = ""
+    up: bool = False
+    language: Language = "da"
+
+
+def neutralise(text: str) -> str:
+    """Plain text that no Teams client can read as a tag (``<at>``, HTML)."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def needs_card(reply: Reply) -> bool:
+    return bool(reply.source or reply.suggestions or reply.entry_id)
+
+
+def source_line(reply: Reply) -> str | None:
+    """The reply's source as every platform prints it: organisation · document · section."""
+    if reply.source is None:
+        return None
+    s = reply.source
+    return t(
+        "ask.source", reply.language, organization=s.organization, document=s.document, section=s.section
+    )
+
+
+def answer_text(reply: Reply) -> str:
+    """The reply's text without the source, quote and suggestion lines the card shows on their own."""
+    text, lang = reply.text, reply.language
+    parts: list[str] = []
+    if reply.source is not None:
+        parts += [source_line(reply) or "", t("ask.quote", lang, quote=reply.source.quote)]
+    if reply.suggestions:
+        lines = [
+            t("ask.suggestion", lang, title=s.title, organization=s.organization) for s in reply.suggestions
+        ]
+        parts.append("\n".join([t("ask.suggestions", lang), *lines]))
+    for part in parts:
+        text = text.replace(part, "")
+    return re.sub(r"\n{3,}", "\n\n", text).strip() or reply.text
+
+
+def card(reply: Reply) -> dict[str, Any]:
+    """The Adaptive Card for an answer (see the module docstring for what it holds)."""
+    lang = reply.language
+    body: list[dict[str, Any]] = []
+    if reply.title:
+        body.append(_rich(reply.title, weight="Bolder", size="Medium"))
+    body.append(_rich(answer_text(reply)))
+    if reply.source is not None:
+        body.append(_rich(source_line(reply) or "", isSubtle=True, size="Small"))
+        if reply.source.quote.strip():
+            quote = _rich(t("ask.quote", lang, quote=reply.source.quote), italic=True)
+            body.append({"type": "Container", "style": "emphasis", "items": [quote]})
+    if reply.suggestions:
+        body.append(_rich(t("ask.suggestions", lang), weight="Bolder"))
+        body.append(
+            {"type": "ActionSet", "actions": [_ask_button(s.title, s.question) for s in reply.suggestions]}
+        )
+    if reply.answered and reply.entry_id:
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    _vote_button(t("teams.feedback_up", lang), reply.entry_id, True, lang),
+                    _vote_button(t("teams.feedback_down", lang), reply.entry_id, False, lang),
+                ],
+            }
+        )
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": plain_text(reply),
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+
+
+def plain_text(reply: Reply) -> str:
+    """The whole reply as plain text: the message itself, or the fallback for a card."""
+    parts = [reply.text]
+    if reply.title and reply.title not in reply.text:
+        parts.insert(0, reply.title)
+    return neutralise("\n\n".join(parts))
+
+
+def parse_action(value: Any) -> CardAction | None:
+    """The :class:`CardAction` in an Action.Submit ``value``; None for anything else."""
+    if not isinstance(value, dict) or not isinstance(value.get(ACTION_KEY), str):
+        return None
+    lang: Language = "en" if value.get("lang") == "en" else "da"
+    kind = value[ACTION_KEY]
+    if kind == "ask" and isinstance(value.get("question"), str) and value["question"].strip():
+        return CardAction("ask", question=value["question"], language=lang)
+    if kind == "feedback" and isinstance(value.get("entry"), str) and isinstance(value.get("up"), bool):
+        return CardAction("feedback", entry_id=value["entry"], up=value["up"], language=lang)
+    return None
+
+
+def _rich(text: str, **style: Any) -> dict[str, Any]:
+    # RichTextBlock text runs are shown literally: no Markdown, so no injected links or formatting.
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": neutralise(text), **style}]}
+
+
+def _ask_button(title: str, question: str) -> dict[str, Any]:
+    return {
+        "type": "Action.Submit",
+        "title": neutralise(title)[:80],
+        "data": {ACTION_KEY: "ask", "question": question},
+    }
+
+
+def _vote_button(label: str, entry_id: str, up: bool, lang: Language) -> dict[str, Any]:
+    return {
+        "type": "Action.Submit",
+        "title": label,
+        "data": {ACTION_KEY: "feedback", "entry": entry_id, "up": up, "lang": lang},
+    }

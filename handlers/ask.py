@@ -1,0 +1,122 @@
+"""Answer an employee's question from the knowledge base.
+
+:func:`answer` is synchronous and pure (a snapshot and a text in, a :class:`Reply` out), so the
+CLI, the terminal chat and the chat adapters all give the same answers. Every answer names its
+source and quotes it; a question the matcher is not confident about is declined with where to
+turn instead; a question on a sensitive topic (bullying, harassment, violence, threats,
+mistrivsel) always names whom to contact, answered or not.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from handlers.messages import Language, Message, Reply, Source, Suggestion
+from handlers.texts import t
+from knowledge.matcher import Match, Result
+from knowledge.model import Entry
+from knowledge.normalize import clean, garbage_ratio
+from knowledge.service import Snapshot
+
+if TYPE_CHECKING:
+    from handlers.context import Context
+
+logger = logging.getLogger(__name__)
+
+GARBAGE_LIMIT = 0.2  # share of unreadable characters above which a message is not a question
+
+
+def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
+    """The bot's reply to ``text``; ``org`` limits the answer to one organisation's documents."""
+    if garbage_ratio(text) > GARBAGE_LIMIT:
+        return Reply(t("ask.unreadable"), answered=False)
+    if not any(c.isalnum() for c in clean(text[:100_000])):
+        return Reply(t("ask.empty"), answered=False)
+    matcher = snapshot.matcher
+    organization = None
+    if org:
+        organization = matcher.resolve_organization(org)
+        if organization is None:
+            known = ", ".join(snapshot.kb.organizations())
+            return Reply(t("ask.unknown_organization", name=org, known=known), answered=False)
+    result = matcher.match(text, organization)
+    if result.answered and result.best is not None:
+        reply = _answered(snapshot, result, result.best)
+    else:
+        reply = _declined(snapshot, result)
+    logger.debug("answered=%s entry=%s score=%s", reply.answered, reply.entry_id, reply.score)
+    return reply
+
+
+async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Reply:
+    """The chat handler: answer ``text`` (the message without a command word) from the serving
+    knowledge, and count it. An unanswered question is stored for the admins' statistics as
+    text only, without the user or the channel (DESIGN.md: personal data)."""
+    question = msg.text if text is None else text
+    started = time.perf_counter()
+    reply = answer(ctx.knowledge.current, question)
+    ctx.metrics.latency.observe(time.perf_counter() - started)
+    ctx.metrics.questions.labels(msg.platform).inc()
+    ctx.metrics.answers.labels("answered" if reply.answered else "declined").inc()
+    if reply.score is not None:  # a question, not an empty or unreadable message
+        ctx.store.record_answer(reply.answered, None if reply.answered else clean(question))
+    return reply
+
+
+def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
+    entry, lang = match.entry, result.language
+    parts = [entry.answer.get(lang), _source_text(entry, lang)]
+    if result.sensitive and not entry.contacts:
+        parts += _contacts(snapshot, result, entry.organization)
+    return Reply(
+        text="\n\n".join(p for p in parts if p),
+        answered=True,
+        language=lang,
+        source=Source(entry.organization, entry.document, entry.section, entry.quote),
+        score=match.score,
+        entry_id=entry.id,
+        title=entry.title,
+    )
+
+
+def _declined(snapshot: Snapshot, result: Result) -> Reply:
+    lang = result.language
+    parts = [t("ask.decline", lang)]
+    if result.sensitive:
+        parts += _contacts(snapshot, result, result.organization)
+    suggestions = tuple(_suggestion(m, lang) for m in result.suggestions())
+    if suggestions:
+        lines = [t("ask.suggestion", lang, title=s.title, organization=s.organization) for s in suggestions]
+        parts.append("\n".join([t("ask.suggestions", lang), *lines]))
+    best = result.best
+    return Reply(
+        text="\n\n".join(parts),
+        answered=False,
+        language=lang,
+        suggestions=suggestions,
+        score=best.score if best else 0.0,
+    )
+
+
+def _source_text(entry: Entry, lang: Language) -> str:
+    where = {"organization": entry.organization, "document": entry.document, "section": entry.section}
+    return f"{t('ask.source', lang, **where)}\n{t('ask.quote', lang, quote=entry.quote)}"
+
+
+def _contacts(snapshot: Snapshot, result: Result, organization: str | None) -> list[str]:
+    entry = snapshot.matcher.contacts_for(result, organization)
+    if entry is None:
+        return []
+    where = t(
+        "ask.contacts_source", result.language,
+        organization=entry.organization, document=entry.document, section=entry.section,
+    )  # fmt: skip
+    return [f"{t('ask.contacts', result.language, answer=entry.answer.get(result.language))}\n{where}"]
+
+
+def _suggestion(match: Match, lang: Language) -> Suggestion:
+    entry = match.entry
+    examples = entry.questions_en if lang == "en" else entry.questions_da
+    return Suggestion(entry.title, examples[0] if examples else entry.title, entry.organization, match.score)

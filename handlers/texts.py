@@ -1,0 +1,417 @@
+"""Every user-facing string of the bot, in Danish and English.
+
+One dictionary: ``TEXTS[key][language]``, formatted with :func:`t`. Keys are grouped by the
+feature that uses them, each group in its own marked section; add a section for a new feature
+rather than putting strings in code. Texts are plain; chat adapters escape and render them.
+"""
+
+from __future__ import annotations
+
+from handlers.messages import Language
+
+TEXTS: dict[str, dict[Language, str]] = {}
+
+
+def t(key: str, lang: Language = "da", **kw: object) -> str:
+    """The text ``key`` in ``lang`` (Danish when there is no English), formatted with ``kw``."""
+    texts = TEXTS[key]
+    text = texts.get(lang) or texts["da"]
+    return text.format(**kw) if kw else text
+
+
+def _add(group: dict[str, dict[Language, str]]) -> None:
+    duplicates = TEXTS.keys() & group.keys()
+    if duplicates:
+        raise KeyError(f"text keys defined twice: {sorted(duplicates)}")
+    TEXTS.update(group)
+
+
+# --- ask: answers, declines, bad input (handlers/ask.py) --------------------------------------
+_add(
+    {
+        "ask.source": {
+            "da": "Kilde: {organization} · {document} · {section}",
+            "en": "Source: {organization} · {document} · {section}",
+        },
+        "ask.quote": {"da": "Citat: “{quote}”", "en": "Quote (in Danish): “{quote}”"},
+        "ask.decline": {
+            "da": (
+                "Det kan jeg desværre ikke finde et svar på i grundlagene eller personalepolitikken. "
+                "Spørg din nærmeste leder eller HR. Handler det om dine rettigheder som ansat, "
+                "kan du også tale med din tillidsrepræsentant."
+            ),
+            "en": (
+                "Sorry, I could not find an answer to that in the foundations or the personnel "
+                "policy. Please ask your own leader or HR. If it is about your rights as an employee, "
+                "you can also talk to your union representative (tillidsrepræsentant)."
+            ),
+        },
+        "ask.suggestions": {"da": "Mente du:", "en": "Did you mean:"},
+        "ask.suggestion": {"da": "• {title} ({organization})", "en": "• {title} ({organization})"},
+        "ask.contacts": {
+            "da": "Hvem du kan kontakte: {answer}",
+            "en": "Whom to contact: {answer}",
+        },
+        "ask.contacts_source": {
+            "da": "(Kilde: {organization} · {document} · {section})",
+            "en": "(Source: {organization} · {document} · {section})",
+        },
+        "ask.empty": {
+            "da": "Skriv dit spørgsmål, fx: “Hvem skal jeg kontakte om mobning?”",
+            "en": "Please type your question, for example: “Who do I contact about bullying?”",
+        },
+        "ask.unreadable": {
+            "da": "Jeg kunne ikke læse din besked. Skriv dit spørgsmål som almindelig tekst.",
+            "en": "I could not read your message. Please type your question as plain text.",
+        },
+        "ask.unknown_organization": {
+            "da": "Jeg kender ikke organisationen “{name}”. Jeg kender: {known}.",
+            "en": "I do not know the organisation “{name}”. I know: {known}.",
+        },
+    }
+)
+
+# --- chat: the terminal chat (grundlagbot chat) ------------------------------------------------
+_add(
+    {
+        "chat.welcome": {
+            "da": (
+                "Hej! Spørg mig om leder- og medarbejdergrundlag og personalepolitik. "
+                "Skriv “farvel” for at stoppe."
+            ),
+            "en": "Hi! Ask me about the leader and employee foundations and the personnel policy.",
+        },
+        "chat.prompt": {"da": "Dig> ", "en": "You> "},
+        "chat.goodbye": {"da": "Farvel – og god dag!", "en": "Goodbye!"},
+    }
+)
+
+# --- help: what the bot can do (handlers/help.py) ----------------------------------------------
+_add(
+    {
+        "help.title": {"da": "Hjælp", "en": "Help"},
+        "help.intro": {
+            "da": (
+                "Jeg svarer på spørgsmål om leder- og medarbejdergrundlag og personale- og "
+                "arbejdsmiljøpolitik, og jeg fortæller altid, hvor svaret står. Skriv til mig, "
+                "nævn mig i en kanal eller brug /grundlag. Du må gerne skrive på engelsk."
+            ),
+            "en": (
+                "I answer questions about the leader and employee foundations and the personnel and "
+                "working-environment policy, and I always tell you where the answer is written. "
+                "Message me, mention me in a channel or use /grundlag. Danish or English is fine."
+            ),
+        },
+        "help.examples": {"da": "Du kan for eksempel spørge:", "en": "For example, ask:"},
+        "help.commands": {
+            "da": (
+                "Kommandoer:\n"
+                "• hjælp – denne besked\n"
+                "• tema – ugens tema\n"
+                "• årshjul – de næste punkter på MED-årshjulet\n"
+                "• abonner [organisation] – ugens tema i denne kanal hver uge; afmeld – stop igen"
+            ),
+            "en": (
+                "Commands:\n"
+                "• help – this message\n"
+                "• tema – this week's theme\n"
+                "• årshjul – the next items of the MED annual wheel\n"
+                "• abonner [organisation] – this week's theme in this channel every week; "
+                "afmeld – stop it again"
+            ),
+        },
+        "help.admin": {
+            "da": "Administratorer: reload – indlæs vidensfilerne igen; status; stats – anonym statistik",
+            "en": "Administrators: reload – reload the knowledge files; status; stats – anonymous statistics",
+        },
+        "help.share_slack": {
+            "da": (
+                "Svar på /grundlag ses kun af dig. Tryk “Del i kanalen” under svaret, eller skriv "
+                "--del til sidst i spørgsmålet, så ser kanalen det også."
+            ),
+            "en": (
+                "Answers to /grundlag are shown only to you. Press “Share in channel” under the "
+                "answer, or end your question with --del, to show it to the channel."
+            ),
+        },
+    }
+)
+
+# --- feedback: 👍/👎 under an answer (handlers/feedback.py) -------------------------------------
+_add(
+    {
+        "feedback.thanks_up": {
+            "da": "Tak for din feedback! Godt at svaret kunne bruges.",
+            "en": "Thank you for your feedback! Glad the answer helped.",
+        },
+        "feedback.thanks_down": {
+            "da": "Tak for din feedback. Vi bruger den til at gøre svarene bedre.",
+            "en": "Thank you for your feedback. We use it to improve the answers.",
+        },
+        "feedback.unknown": {
+            "da": "Det svar findes ikke længere, så din feedback blev ikke gemt. Prøv at spørge igen.",
+            "en": "That answer no longer exists, so your feedback was not saved. Please ask again.",
+        },
+    }
+)
+
+# --- slack: Block Kit labels (bot/slack_render.py) ---------------------------------------------
+_add(
+    {
+        "slack.source": {"da": "Kilde: {source}", "en": "Source: {source}"},
+        "slack.did_you_mean": {"da": "Mente du…", "en": "Did you mean…"},
+        "slack.feedback_up": {"da": "👍 Brugbart", "en": "👍 Helpful"},
+        "slack.feedback_down": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
+        "slack.share": {"da": "Del i kanalen", "en": "Share in channel"},
+    }
+)
+
+
+# --- scheduler: "Ugens tema", MED reminders, tema, årshjul, abonner/afmeld, medformand ---------
+# (scheduler/compose.py, handlers/theme.py, handlers/subscriptions.py)
+_add(
+    {
+        "scheduler.theme.heading": {
+            "da": "Ugens tema, uge {week} – {title}",
+            "en": "Theme of the week, week {week} – {title}",
+        },
+        "scheduler.theme.title": {"da": "Ugens tema: {title}", "en": "Theme of the week: {title}"},
+        "scheduler.theme.leaders": {
+            "da": "Ledernes særlige ansvar:",
+            "en": "The leaders' particular responsibility:",
+        },
+        "scheduler.theme.employees": {
+            "da": "Medarbejdernes særlige ansvar:",
+            "en": "The employees' particular responsibility:",
+        },
+        "scheduler.theme.discuss": {
+            "da": "Spørgsmål til drøftelse: {question}",
+            "en": "Question for discussion: {question}",
+        },
+        "scheduler.theme.pause": {
+            "da": "Ugens tema holder pause i uge {week}. Det næste tema er:",
+            "en": "There is no theme of the week in week {week} (a pause week). The next theme is:",
+        },
+        "scheduler.theme.none": {
+            "da": "Der er ingen temaer i de grundlag, jeg kender.",
+            "en": "There are no themes in the foundations I know.",
+        },
+        "scheduler.reminder.heading": {
+            "da": "Påmindelse fra MED-årshjulet: {title}",
+            "en": "Reminder from the MED annual wheel: {title}",
+        },
+        "scheduler.reminder.when": {
+            "da": "På årshjulet for {organization}: {when}.",
+            "en": "On the annual wheel of {organization}: {when}.",
+        },
+        "scheduler.reminder.discuss": {"da": "Til drøftelse: {discuss}", "en": "To discuss: {discuss}"},
+        "scheduler.reminder.policy": {
+            "da": "Det siger politikken ({title}):",
+            "en": "What the policy says ({title}):",
+        },
+        "scheduler.wheel.fixed": {
+            "da": "Et fast punkt for alle MED-udvalg.",
+            "en": "A fixed item for all MED committees.",
+        },
+        "scheduler.wheel.local": {
+            "da": "Et punkt, som det lokale MED-udvalg selv planlægger.",
+            "en": "An item the local MED committee plans itself.",
+        },
+        "scheduler.wheel.fixed_short": {
+            "da": "fast for alle MED-udvalg",
+            "en": "fixed for all MED committees",
+        },
+        "scheduler.wheel.local_short": {"da": "planlægges lokalt", "en": "planned locally"},
+        "scheduler.wheel.example": {
+            "da": (
+                "Årshjulet er et eksempel bygget af politikkens tilbagevendende emner, fordi "
+                "billedet af det oprindelige årshjul mangler. Tilpas det til jeres MED-udvalg."
+            ),
+            "en": (
+                "This annual wheel is an example built from the policy's recurring topics, because "
+                "the picture of the original wheel is missing. Adapt it to your MED committee."
+            ),
+        },
+        "scheduler.wheel.week": {"da": "uge {week} {year}", "en": "week {week} {year}"},
+        "scheduler.wheel.month": {"da": "{month} {year}", "en": "{month} {year}"},
+        "scheduler.wheel.months": {  # comma-separated, January first
+            "da": "januar, februar, marts, april, maj, juni, juli, august, september, oktober, "
+            "november, december",
+            "en": "January, February, March, April, May, June, July, August, September, October, "
+            "November, December",
+        },
+        "scheduler.wheel.heading": {
+            "da": "Det næste på MED-årshjulet for {organization}:",
+            "en": "Coming up on the MED annual wheel of {organization}:",
+        },
+        "scheduler.wheel.empty": {
+            "da": "Der er ikke flere punkter på MED-årshjulet for {organization}.",
+            "en": "There are no more items on the MED annual wheel of {organization}.",
+        },
+        "scheduler.wheel.nothing": {
+            "da": "Der er ikke lagt noget MED-årshjul ind endnu.",
+            "en": "No MED annual wheel has been added yet.",
+        },
+        "scheduler.weekdays": {  # comma-separated, Monday first
+            "da": "mandag, tirsdag, onsdag, torsdag, fredag, lørdag, søndag",
+            "en": "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday",
+        },
+        "subscribe.done": {
+            "da": "Denne kanal får nu Ugens tema fra {organization} hver {day} kl. {time}.",
+            "en": "This channel now gets the theme of the week from {organization} every {day} at {time}.",
+        },
+        "subscribe.already": {
+            "da": "Denne kanal får allerede Ugens tema fra {organization}.",
+            "en": "This channel already gets the theme of the week from {organization}.",
+        },
+        "subscribe.choose": {
+            "da": "Hvilken organisation skal kanalen have Ugens tema fra? Skriv fx “abonner {example}”. "
+            "Du kan vælge: {organizations}.",
+            "en": "Which organisation should this channel get the theme of the week from? Type e.g. "
+            "“subscribe {example}”. You can choose: {organizations}.",
+        },
+        "subscribe.unknown": {
+            "da": "Jeg kender ikke organisationen “{name}”. Du kan vælge: {organizations}.",
+            "en": "I do not know the organisation “{name}”. You can choose: {organizations}.",
+        },
+        "subscribe.nothing": {
+            "da": "Der er ingen grundlag med temaer at abonnere på endnu.",
+            "en": "There are no foundations with themes to subscribe to yet.",
+        },
+        "unsubscribe.done": {
+            "da": "Denne kanal får ikke længere Ugens tema.",
+            "en": "This channel no longer gets the theme of the week.",
+        },
+        "unsubscribe.none": {
+            "da": "Denne kanal abonnerer ikke på Ugens tema.",
+            "en": "This channel is not subscribed to the theme of the week.",
+        },
+        "chair.done": {
+            "da": "Du er nu registreret som MED-formand for {committee} i {organization} og får en "
+            "påmindelse før hvert punkt på MED-årshjulet.",
+            "en": "You are now registered as MED chair of {committee} in {organization} and will get a "
+            "reminder before each item on the MED annual wheel.",
+        },
+        "chair.personal": {
+            "da": "Påmindelserne kommer i vores personlige chat, så skriv gerne “hej” til mig dér.",
+            "en": "The reminders arrive in our personal chat, so please say “hi” to me there.",
+        },
+        "chair.removed": {
+            "da": "Du får ikke længere påmindelser fra MED-årshjulet.",
+            "en": "You will no longer get reminders from the MED annual wheel.",
+        },
+        "chair.not_registered": {
+            "da": "Du er ikke registreret som MED-formand.",
+            "en": "You are not registered as a MED chair.",
+        },
+        "chair.default_committee": {"da": "MED-udvalget", "en": "the MED committee"},
+    }
+)
+
+# --- admin: reload, status, stats (handlers/admin.py, handlers/admin_stats.py) ----------------
+# Admin replies are Danish (HR's tools); English is kept for the few English-speaking admins.
+_add(
+    {
+        "admin.refused": {
+            "da": "Beklager, “{command}” kan kun bruges af bottens administratorer. Der er ikke sket noget.",
+            "en": "Sorry, “{command}” is for the bot's administrators only. Nothing was done.",
+        },
+        "admin.more": {"da": "… og {count} mere (se loggen)", "en": "… and {count} more (see the log)"},
+        "admin.reload.failed": {
+            "da": (
+                "Genindlæsningen blev ikke gennemført: {count} problem(er) i vidensfilerne. "
+                "Den hidtidige viden (version {version}) bruges fortsat. Ret filerne og prøv igen:"
+            ),
+            "en": (
+                "The reload was not done: {count} problem(s) in the knowledge files. The knowledge "
+                "that was serving (version {version}) stays. Fix the files and try again:"
+            ),
+        },
+        "admin.reload.ok": {
+            "da": "Viden genindlæst på {ms} ms. Ny version: {version} (før: {previous}).",
+            "en": "Knowledge reloaded in {ms} ms. New version: {version} (was: {previous}).",
+        },
+        "admin.reload.totals": {
+            "da": "{documents} dokumenter, {entries} indslag: {added} tilføjet, {removed} fjernet, {changed} ændret.",
+            "en": "{documents} documents, {entries} entries: {added} added, {removed} removed, {changed} changed.",
+        },
+        "admin.reload.added": {"da": "{count} tilføjet ({ids})", "en": "{count} added ({ids})"},
+        "admin.reload.removed": {"da": "{count} fjernet ({ids})", "en": "{count} removed ({ids})"},
+        "admin.reload.changed": {"da": "{count} ændret ({ids})", "en": "{count} changed ({ids})"},
+        "admin.reload.unchanged": {"da": "Ingen indslag er ændret.", "en": "No entries changed."},
+        "admin.reload.other": {"da": "Også ændret: {names}.", "en": "Also changed: {names}."},
+        "admin.reload.other.glossary": {"da": "ordlisten (synonymer, engelske ord)", "en": "the glossary"},
+        "admin.reload.other.wheel": {"da": "MED-årshjulet", "en": "the MED annual wheel"},
+        "admin.status.knowledge": {
+            "da": "Viden: version {version}, indlæst {loaded_at}: {documents} dokumenter, {entries} indslag.",
+            "en": "Knowledge: version {version}, loaded {loaded_at}: {documents} documents, {entries} entries.",
+        },
+        "admin.status.document": {
+            "da": "• {organization} · {document}: {entries} indslag",
+            "en": "• {organization} · {document}: {entries} entries",
+        },
+        "admin.status.last_reload": {
+            "da": "Seneste genindlæsning: {at} af {admin}: {outcome} ({detail}).",
+            "en": "Last reload: {at} by {admin}: {outcome} ({detail}).",
+        },
+        "admin.status.no_reload": {
+            "da": "Ingen genindlæsning endnu: viden er indlæst ved start.",
+            "en": "No reload yet: the knowledge was loaded at start.",
+        },
+        "admin.status.no_scheduler": {
+            "da": "Planlæggeren kører ikke i denne proces (schedule.enabled).",
+            "en": "The scheduler does not run in this process (schedule.enabled).",
+        },
+        "admin.status.upcoming": {"da": "Næste planlagte opslag:", "en": "Next scheduled posts:"},
+        "admin.status.no_upcoming": {"da": "Ingen planlagte opslag.", "en": "No scheduled posts."},
+        "admin.status.post": {
+            "da": "• {at} {job} – {organization}: {title} → {targets}",
+            "en": "• {at} {job} – {organization}: {title} → {targets}",
+        },
+        "admin.status.failures": {"da": "Fejlede opslag:", "en": "Failed posts:"},
+        "admin.status.no_failures": {"da": "Ingen fejlede opslag.", "en": "No failed posts."},
+        "admin.status.failure": {
+            "da": "• {at} {job} {period} → {target}: {error}",
+            "en": "• {at} {job} {period} → {target}: {error}",
+        },
+        "admin.stats.rate": {
+            "da": "Svarprocent: {rate} % ({answered} besvaret, {declined} ikke besvaret).",
+            "en": "Answer rate: {rate}% ({answered} answered, {declined} not answered).",
+        },
+        "admin.stats.no_questions": {"da": "Ingen spørgsmål endnu.", "en": "No questions yet."},
+        "admin.stats.unanswered": {
+            "da": "Spørgsmål uden svar (anonyme, sidste {days} dage, grupperet efter lighed, top {top}):",
+            "en": "Questions without an answer (anonymous, last {days} days, grouped by similarity, top {top}):",
+        },
+        "admin.stats.group": {"da": "• {count}× “{text}”", "en": "• {count}× “{text}”"},
+        "admin.stats.no_unanswered": {
+            "da": "Ingen spørgsmål uden svar de sidste {days} dage.",
+            "en": "No questions without an answer in the last {days} days.",
+        },
+        "admin.stats.feedback": {"da": "Feedback pr. indslag (👍/👎):", "en": "Feedback per entry (👍/👎):"},
+        "admin.stats.votes": {
+            "da": "• {title} ({entry}): {up} 👍 / {down} 👎",
+            "en": "• {title} ({entry}): {up} 👍 / {down} 👎",
+        },
+        "admin.stats.no_feedback": {"da": "Ingen feedback endnu.", "en": "No feedback yet."},
+        "admin.stats.removed_entry": {"da": "(indslaget findes ikke længere)", "en": "(entry no longer exists)"},
+    }
+)
+
+# --- teams: Adaptive Card labels (bot/teams_render.py) -----------------------------------------
+_add(
+    {
+        "teams.feedback_up": {"da": "👍 Brugbart", "en": "👍 Helpful"},
+        "teams.feedback_down": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
+    }
+)
+
+# --- error: the apology of the error boundaries (handlers/router.py, bot/teams.py) -------------
+_add(
+    {
+        "error.apology": {
+            "da": "Beklager, der gik noget galt hos mig. Prøv igen om lidt.",
+            "en": "Sorry, something went wrong on my side. Please try again in a moment.",
+        },
+    }
+)

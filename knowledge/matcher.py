@@ -1,0 +1,557 @@
+"""Find the knowledge entry that answers a question, with a calibrated confidence (0–100).
+
+How a question is scored (the index it is scored against: :mod:`knowledge.index`):
+
+1. It is normalised like the index (:mod:`knowledge.normalize`): folded, glossary phrases and
+   synonyms, stop words out, stemmed. Organisation names ("i Gentofte", "LTK") are taken out and
+   remembered. Each remaining *term* is looked up in its language's part of the index; a word the
+   index does not know is split as a compound, stripped of an inflection, or corrected with
+   rapidfuzz (``fuzz.ratio`` against words of about its length, with a cutoff that is strict for
+   short words). A word that stays unknown keeps the highest importance: it pulls the confidence
+   down, which is what declines out-of-scope questions ("hvad er klokken").
+2. *Coverage*: how much of the question's information (terms weighted by IDF) an entry explains,
+   weighted by how central each word is to the entry.
+3. On the best candidates only: *similarity* to the entry's own example questions (IDF-weighted
+   Dice overlap plus ``fuzz.token_sort_ratio`` of the stemmed forms; ``WRatio``, ``partial_ratio``
+   and ``token_set_ratio`` are not used: they give high scores to unrelated long texts or to any
+   subset), and how much of the entry's *title* the question names.
+4. *Specificity*: common words alone ("leder", "arbejde") carry little information, so the
+   confidence is scaled down until the matched information reaches a floor.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz, process
+
+from knowledge.index import EN, Index
+from knowledge.model import THEME_KINDS, Entry, KnowledgeBase
+from knowledge.normalize import Alt, Language, Lexicon, Term, Word, clean, stem, words
+
+logger = logging.getLogger(__name__)
+
+ANSWER_THRESHOLD = 45.0  # at or above: answer
+SUGGEST_THRESHOLD = 25.0  # from here up to the answer threshold: "did you mean"
+
+# How much of a message is analysed: chatty messages are fine, pasted documents are cut.
+MAX_CHARS = 4000  # the head and the tail of longer messages
+MAX_SENTENCES = 12
+MAX_WORDS = 200  # the last words: a chatty message asks at its end
+MAX_TERMS = 40  # content terms (the first and the last of longer messages)
+WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a time
+
+CROSS_LANGUAGE = 0.5  # a word found only in the other language's text ("bring" in "bringer")
+INFLECTION_WEIGHT = 0.9  # "byen" found as "by"
+SUFFIXES = ("erne", "ene", "en", "et", "er", "ne", "e", "s")
+RARE_DF = 2  # a word in at most this many entries may be a typo on either side
+RARE_NEIGHBOUR = CLOSE_TYPO = 0.95 * 0.9  # fuzzy weight of a word one letter away
+
+GENERATOR_IDF = 0.25  # terms at least this informative find the candidates
+GENERATORS = 5  # ... the most informative of them
+CANDIDATES = 30
+RERANK = 10
+RERANK_SHARE = 0.5
+COMMON_IDF = 0.15  # normalised IDF a word needs before it says anything specific
+SPECIFICITY_FLOOR = 0.35  # specific information matched (sum of IDF above COMMON_IDF) for full confidence
+COVERAGE_FULL = 0.7  # below this coverage, unexplained words scale the confidence down
+COVERAGE_SHARE, SIMILARITY_SHARE, TITLE_SHARE = 0.45, 0.4, 0.15
+CONTACTS_BOOST = 1.2  # on a sensitive question, the entries naming whom to contact
+OFF_TOPIC_FACTOR = 0.6  # a one-word question answered by an entry that only mentions the word
+ORG_INFORMATION = 0.2  # naming the organisation narrows the question down by itself
+OTHER_ORG_FACTOR = 0.5  # the question names an organisation: other organisations' entries
+THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
+AMBIGUITY_GAP = 3.0  # points within which entries of two documents are a tie
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An entry and how confident the matcher is that it answers the question."""
+
+    entry: Entry
+    score: float
+    coverage: float = 0.0
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the matcher found for one question."""
+
+    matches: tuple[Match, ...]  # best first
+    language: Language
+    organization: str | None  # from the filter or named in the question
+    sensitive: tuple[str, ...]  # sensitive topics the question touches
+    terms: tuple[str, ...] = ()  # the analysed terms, for debugging and statistics
+    unknown: tuple[str, ...] = ()  # words the knowledge base does not know
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+    @property
+    def answered(self) -> bool:
+        return self.best is not None and self.best.score >= ANSWER_THRESHOLD
+
+    def suggestions(self, limit: int = 3) -> tuple[Match, ...]:
+        """ "Did you mean" candidates: the best matches in the middle band."""
+        return tuple(m for m in self.matches if m.score >= SUGGEST_THRESHOLD)[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class _QTerm:
+    """A question term resolved against the index: readings that exist, and importance."""
+
+    surface: str
+    alts: tuple[Alt, ...]
+    importance: float
+
+
+class Matcher:
+    """Answers questions from one :class:`KnowledgeBase`; immutable once built, safe to share."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.entries: tuple[Entry, ...] = kb.entries
+        self._position = {e.id: i for i, e in enumerate(self.entries)}
+        # One-word keywords are never stop words ("mod" is Albertslund's value "Mod").
+        keep = {k for e in self.entries for k in e.keywords if " " not in k and not k.isupper()}
+        self.lexicon = Lexicon(kb.glossary, keep)
+        self.index = Index(kb, self.lexicon)
+        self._fuzzy_cache: dict[tuple[str, str, Language], tuple[Alt, ...]] = {}
+
+    # -- organisations and contacts --------------------------------------------------------------
+
+    def resolve_organization(self, name: str) -> str | None:
+        """The organisation an ``--org`` value names (name or alias, any case, with or without æøå)."""
+        key = tuple(w.folded for w in words(clean(name)))
+        if not key:
+            return None
+        if key in self.index.aliases:
+            return self.index.aliases[key]
+        wanted = " ".join(key)
+        for org in self.kb.organizations():
+            if wanted in " ".join(w.folded for w in words(clean(org))):
+                return org
+        return None
+
+    def contacts_for(self, result: Result, organization: str | None = None) -> Entry | None:
+        """The ``contacts: true`` entry that best fits a sensitive question.
+
+        Prefers ``organization``'s entries (any organisation's when it has none) and, among them,
+        the entry that speaks most of the question's sensitive topics.
+        """
+        contacts = [i for i, e in enumerate(self.entries) if e.contacts]
+        pool = [i for i in contacts if self.entries[i].organization == organization] or contacts
+        if not pool:
+            return None
+        topics = self._topic_stems(result.sensitive)
+        best = max(pool, key=lambda i: sum(self.index.entry_index[i].stems.get(s, 0.0) for s in topics))
+        return self.entries[best]
+
+    def _topic_stems(self, topics: Sequence[str]) -> set[str]:
+        return {s for topic in topics for a in self.lexicon.expand(topic) for s in a.stems}
+
+    # -- matching --------------------------------------------------------------------------------
+
+    def match(self, text: str, organization: str | None = None, limit: int = 5) -> Result:
+        """Score ``text`` against every entry (only ``organization``'s, when given)."""
+        if len(text) > MAX_CHARS:  # a pasted document: its head and its tail say what it asks
+            text = text[: MAX_CHARS // 2] + "\n" + text[-MAX_CHARS // 2 :]
+        split = [(t, w) for t in _SENTENCE_RE.split(clean_lines(text)) if (w := words(t))]
+        split = _last_words(split[-MAX_SENTENCES:], MAX_WORDS)
+        sentences = [w for _, w in split]
+        asks = [t.rstrip().endswith("?") for t, _ in split]
+        all_words = [w for s in sentences for w in s]
+        language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
+        named: str | None = None
+        parts: list[list[_QTerm]] = []
+        for sentence in sentences:
+            content, found = self.index.take_organization(sentence)
+            named = named or found
+            parts.append(self._resolve(self.lexicon.terms(content, language), language))
+        qterms = _dedupe([t for part in parts for t in part])
+        if len(qterms) > MAX_TERMS:
+            qterms = qterms[: MAX_TERMS - 10] + qterms[-10:]
+        matches = self._score(qterms, organization, named)
+        if len(qterms) >= WINDOW_MIN_TERMS and len(parts) > 1:
+            matches = self._best_window(parts, asks, matches, organization, named)
+        sensitive = tuple(self.lexicon.sensitive_topics(qterms))
+        if sensitive:
+            matches = self._prefer_contacts(matches, sensitive)
+        matches = _ambiguous(matches)
+        return Result(
+            matches=tuple(matches[:limit]),
+            language=language,
+            organization=organization or named,
+            sensitive=sensitive,
+            terms=tuple(t.surface for t in qterms),
+            unknown=tuple(t.surface for t in qterms if not t.alts),
+        )
+
+    def _best_window(
+        self,
+        parts: list[list[_QTerm]],
+        asks: list[bool],
+        matches: list[Match],
+        org: str | None,
+        named: str | None,
+    ) -> list[Match]:
+        """Chatty messages: the whole, or the question in it with the sentence before or after."""
+        centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
+        spans = [(centre, centre + 1), (centre - 1, centre + 1), (centre, centre + 2)]
+        best = matches
+        for i, j in spans:
+            window = _dedupe([t for part in parts[max(i, 0) : j] for t in part])
+            if i < 0 or j > len(parts) or sum(1 for t in window if t.alts) < 2:
+                continue
+            found = self._score(window, org, named)
+            if found and (not best or found[0].score > best[0].score):
+                best = found
+        return best
+
+    def _prefer_contacts(self, matches: list[Match], topics: tuple[str, ...]) -> list[Match]:
+        """Someone who reports bullying or violence needs to know whom to tell first: entries that
+        name the contacts for the topic rank higher on a sensitive question."""
+        stems = self._topic_stems(topics)
+        position = self._position
+        boosted = [
+            replace(m, score=round(min(100.0, m.score * CONTACTS_BOOST), 1))
+            if m.entry.contacts and not stems.isdisjoint(self.index.entry_index[position[m.entry.id]].stems)
+            else m
+            for m in matches
+        ]
+        return sorted(boosted, key=lambda m: -m.score)
+
+    # -- resolving terms against the index --------------------------------------------------------
+
+    def _resolve(self, terms: Sequence[Term], language: Language) -> list[_QTerm]:
+        out: list[_QTerm] = []
+        memo: dict[Term, list[_QTerm]] = {}
+        for term in terms:
+            if term not in memo:  # a word repeated in a long message is looked up once
+                memo[term] = self._resolve_term(term, language)
+            out.extend(memo[term])
+        return out
+
+    def _resolve_term(self, term: Term, language: Language) -> list[_QTerm]:
+        alts = self._readings(term, language)
+        rare = term.stem and len(self.index.postings.get(term.stem, ())) <= RARE_DF
+        if alts and rare and len(term.surface) >= 7:
+            # A word the index has only once or twice may be a typo on either side
+            # ("fælleskab" in a source text): its close neighbours count too.
+            close = self._fuzzy(term.surface, term.stem, language)
+            alts += tuple(a for a in close if a.stems[0] != term.stem and a.weight >= RARE_NEIGHBOUR)
+        if alts:
+            return [self._qterm(term.surface, alts, term.own, language)]
+        if term.stem:
+            return self._resolve_unknown(term.surface, term.stem, language)
+        return [_QTerm(term.surface, (), 1.0)]
+
+    def _readings(self, term: Term, language: Language) -> tuple[Alt, ...]:
+        """The readings of a term the index has: its own words (in the question's language
+        first) and its glossary readings (Danish words)."""
+        out: list[Alt] = []
+        for alt in term.alts:
+            if alt.stems == term.own:
+                out += self._own(alt.stems, language)
+            elif all(s in self.index.postings for s in alt.stems):
+                out.append(alt)
+        return tuple(out)
+
+    def _own(self, stems: tuple[str, ...], language: Language) -> list[Alt]:
+        postings, neutral = self.index.postings, all(s in self.index.neutral for s in stems)
+        out = []
+        if all(s in postings for s in stems):
+            out.append(Alt(stems, 1.0 if language == "da" or neutral else CROSS_LANGUAGE))
+        english = tuple(EN + s for s in stems)
+        if all(s in postings for s in english):
+            out.append(Alt(english, 1.0 if language == "en" or neutral else CROSS_LANGUAGE))
+        return out
+
+    def _resolve_word(self, folded: str, language: Language) -> _QTerm:
+        """A part of a compound: Danish, looked up directly or corrected."""
+        own = stem(folded)
+        if own in self.index.postings:
+            return self._qterm(folded, (Alt((own,), 1.0),), (own,))
+        found = self._inflection(folded) or self._fuzzy(folded, own, language)
+        return self._qterm(folded, found) if found else _QTerm(folded, (), 1.0)
+
+    def _resolve_unknown(self, folded: str, own: str, language: Language) -> list[_QTerm]:
+        """A word the index lacks: a compound of known words, an inflection, a compound with an
+        unknown part ("medarbejder|nummer": the unknown part still counts), or a typo."""
+        if split := self.index.splitter.split(folded):
+            return [self._resolve_word(p, language) for p in split]
+        if found := self._inflection(folded):
+            return [self._qterm(folded, found)]
+        fuzzy = self._fuzzy(folded, own, language)
+        if fuzzy and fuzzy[0].weight >= CLOSE_TYPO:  # "kompetenceudviklng"
+            return [self._qterm(folded, fuzzy)]
+        if split := self.index.splitter.split(folded, relaxed=True):
+            return [self._resolve_word(p, language) for p in split]
+        return [self._qterm(folded, fuzzy)] if fuzzy else [_QTerm(folded, (), 1.0)]
+
+    def _inflection(self, folded: str) -> tuple[Alt, ...]:
+        """Short words the stemmer leaves alone: "byen" is "by", "året" is "år"."""
+        for suffix in SUFFIXES:
+            base = folded.removesuffix(suffix)
+            if base != folded and len(base) >= 2:
+                for candidate in (base, stem(base)):
+                    if candidate in self.index.postings:
+                        return (Alt((candidate,), INFLECTION_WEIGHT),)
+        return ()
+
+    def _qterm(
+        self, surface: str, alts: tuple[Alt, ...], own: tuple[str, ...] = (), language: Language = "da"
+    ) -> _QTerm:
+        # A known word is as informative as itself, not as its rarest synonym.
+        idf = self.index.idf
+        # The words as written, in the question's language if the index has them there.
+        english = tuple(EN + s for s in own)
+        first, second = (english, own) if language == "en" else (own, english)
+        mine = [a for a in alts if a.stems == first] or [a for a in alts if a.stems == second]
+        if mine:  # the words as written: a phrase is about its rarest word ("stoppe med at ryge")
+            importance = max(idf[s] for a in mine for s in a.stems)
+        else:  # only glossary readings: as informative as the reading, i.e. its commonest word
+            importance = max(min(idf[s] for s in a.stems) for a in alts)
+        return _QTerm(surface, alts, importance)
+
+    def _fuzzy(self, surface: str, own: str, language: Language) -> tuple[Alt, ...]:
+        """Typo-tolerant readings of an unknown word: index words close to it or to its stem."""
+        key = (surface, own, language)
+        if key not in self._fuzzy_cache:
+            if len(self._fuzzy_cache) > 50_000:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[key] = self._fuzzy_lookup(surface, own, language)
+        return self._fuzzy_cache[key]
+
+    def _fuzzy_lookup(self, surface: str, own: str, language: Language) -> tuple[Alt, ...]:
+        found: dict[str, float] = {}
+        for lang in ("da", "en"):
+            factor = 0.95 if lang == language else 0.95 * CROSS_LANGUAGE
+            prefix = EN if lang == "en" else ""
+            for query in dict.fromkeys((surface, own)):
+                cutoff = _cutoff(len(query))
+                for choice, score in self._nearby(query, cutoff, lang) if cutoff else ():
+                    s = prefix + (choice if prefix + choice in self.index.postings else stem(choice))
+                    if s in self.index.postings:
+                        found[s] = max(found.get(s, 0.0), factor * score / 100)
+        best = sorted(found.items(), key=lambda kv: -kv[1])[:2]
+        return tuple(Alt((s,), w) for s, w in best)
+
+    def _nearby(self, query: str, cutoff: float, language: Language) -> list[tuple[str, float]]:
+        # fuzz.ratio >= cutoff bounds the length difference, so only words of about the same
+        # length are compared, and only those with the same first letter (or the second, for a
+        # letter too many at the start): this keeps the lookup fast on a large vocabulary.
+        n = len(query)
+        low = math.ceil(n * cutoff / (200 - cutoff))
+        high = math.floor(n * (200 - cutoff) / cutoff)
+        out: list[tuple[str, float]] = []
+        for first in dict.fromkeys(query[:2]):
+            for length in range(low, high + 1):
+                choices = self.index.buckets.get((language, length, first))
+                if choices:
+                    hits = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+                    out.extend((c, float(sc)) for c, sc, _ in hits)
+        return out
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _score(self, qterms: list[_QTerm], organization: str | None, named: str | None) -> list[Match]:
+        if not qterms:
+            return []
+        org = organization or named
+        partial = self._candidates(qterms)
+        if organization is not None:
+            partial = {e: v for e, v in partial.items() if self.entries[e].organization == organization}
+        elif named is not None:
+            partial = {e: v * (1.0 if self.entries[e].organization == named else OTHER_ORG_FACTOR)
+                       for e, v in partial.items()}  # fmt: skip
+        top = heapq.nlargest(CANDIDATES, partial.items(), key=lambda kv: kv[1])
+        total = sum(t.importance for t in qterms)
+        scored: list[tuple[float, int, float, float]] = []
+        for e, _ in top:
+            stems = self.index.entry_index[e].stems
+            matched = specific = 0.0
+            for t in qterms:
+                v = _value(t, stems)
+                matched += t.importance * v
+                specific += max(0.0, t.importance - COMMON_IDF) * v
+            coverage = matched / total
+            factor = OTHER_ORG_FACTOR if org and self.entries[e].organization != org else 1.0
+            scored.append((coverage * factor, -e, coverage, specific))
+        query = _Query(qterms, org)
+        ranked = heapq.nlargest(RERANK, scored)
+        # Candidates far behind the best on coverage cannot win the rerank: skip them.
+        ranked = [r for r in ranked if r[0] >= RERANK_SHARE * ranked[0][0]]
+        matches = [self._rerank(query, -e, cov, spec) for _, e, cov, spec in ranked]
+        return sorted(matches, key=lambda m: -m.score)
+
+    def _candidates(self, qterms: list[_QTerm]) -> dict[int, float]:
+        """Entries that contain the question's informative words, with a first partial score."""
+        known = sorted((t for t in qterms if t.alts), key=lambda t: -t.importance)
+        # The rarest words find the candidates; common ones only count towards their scores.
+        generators = [t for t in known if t.importance >= GENERATOR_IDF][:GENERATORS] or known[:1]
+        partial: dict[int, float] = defaultdict(float)
+        for t in generators:
+            for e, v in self._term_hits(t).items():
+                partial[e] += t.importance * v
+        return partial
+
+    def _term_hits(self, t: _QTerm) -> dict[int, float]:
+        """Every entry that has a reading of ``t``, with how well it has it."""
+        hits: dict[int, float] = {}
+        postings = self.index.postings
+        for alt in t.alts:
+            post = postings.get(alt.stems[0], {})
+            if len(alt.stems) > 1:
+                others = [postings.get(s, {}) for s in alt.stems[1:]]
+                post = {e: min(w, *(o.get(e, 0.0) for o in others)) for e, w in post.items()}
+            if not hits and alt.weight == 1.0:
+                hits = dict(post)
+                continue
+            for e, w in post.items():
+                value = alt.weight * w
+                if value > hits.get(e, 0.0):
+                    hits[e] = value
+        return hits
+
+    def _rerank(self, query: _Query, e: int, coverage: float, specific: float) -> Match:
+        idx, entry = self.index.entry_index[e], self.entries[e]
+        best_sim = 0.0
+        for q in idx.questions:
+            hit = query.hit(q.stems)
+            dice = min(1.0, 2 * hit / (query.total + q.mass)) if query.total + q.mass else 0.0
+            if dice:
+                best_sim = max(best_sim, 0.75 * dice + 0.25 * fuzz.token_sort_ratio(query.text, q.text) / 100)
+        title = idx.questions[-1]
+        # How much of the entry's name the question contains ("Medarbejderens ansvar").
+        named = sum(self.index.idf.get(s, 0.0) for s in title.core & query.stems)
+        title_cover = named / title.mass if title.mass else 0.0
+        if query.organization and entry.organization == query.organization:
+            specific += ORG_INFORMATION
+        specificity = min(1.0, specific / SPECIFICITY_FLOOR)
+        explained = min(1.0, coverage / COVERAGE_FULL) ** 0.5
+        blend = COVERAGE_SHARE * coverage + SIMILARITY_SHARE * best_sim + TITLE_SHARE * title_cover
+        score = 100 * blend * specificity * explained
+        if query.organization and entry.organization != query.organization:
+            score *= OTHER_ORG_FACTOR
+        if entry.kind in THEME_KINDS and all(_reading_in(t, idx.names) for t in query.terms):
+            # The question is the theme's name ("vi er professionelle"): the theme itself answers
+            # it, before the statements and responsibilities under it.
+            score *= THEME_PRIOR
+        if len(query.terms) == 1 and not any(s in idx.topics for a in query.terms[0].alts for s in a.stems):
+            # One word names a topic ("sundhedstjek"); an entry that only mentions it in passing
+            # ("fri uden løn" for "løn") is not what was asked for.
+            score *= OFF_TOPIC_FACTOR
+        return Match(entry, round(score, 1), round(coverage, 3), round(best_sim, 3))
+
+
+class _Query:
+    """The parts of a question the rerank needs, computed once per scoring."""
+
+    def __init__(self, terms: list[_QTerm], organization: str | None) -> None:
+        self.terms = terms
+        self.organization = organization
+        self.total = sum(t.importance for t in terms)  # the question's information
+        self.text = " ".join(sorted(t.alts[0].stems[0] if t.alts else t.surface for t in terms))
+        # stem -> (term, weight) of one-word readings; readings of several words apart.
+        self.single: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.multi: list[tuple[int, frozenset[str], float]] = []
+        for i, t in enumerate(terms):
+            for a in t.alts:
+                if len(a.stems) == 1:
+                    self.single[a.stems[0]].append((i, a.weight))
+                else:
+                    self.multi.append((i, frozenset(a.stems), a.weight))
+        self.stems = frozenset(self.single) | frozenset(s for _, ss, _ in self.multi for s in ss)
+
+    def hit(self, stems: frozenset[str]) -> float:
+        """The information of the question found among ``stems`` (each term's best reading)."""
+        best: dict[int, float] = {}
+        for s in self.stems & stems:
+            for i, w in self.single.get(s, ()):
+                if w > best.get(i, 0.0):
+                    best[i] = w
+        for i, ss, w in self.multi:
+            if w > best.get(i, 0.0) and ss <= stems:
+                best[i] = w
+        return sum(self.terms[i].importance * w for i, w in best.items())
+
+
+def _reading_in(term: _QTerm, stems: set[str]) -> bool:
+    return any(all(s in stems for s in a.stems) for a in term.alts)
+
+
+def _value(term: _QTerm, stems: dict[str, float]) -> float:
+    """How well an entry (its ``stems`` and their weights) explains ``term``: its best reading."""
+    best = 0.0
+    for a in term.alts:
+        if len(a.stems) == 1:
+            v = a.weight * stems.get(a.stems[0], 0.0)
+        else:
+            v = a.weight * min(stems.get(s, 0.0) for s in a.stems)
+        if v > best:
+            best = v
+    return best
+
+
+def clean_lines(text: str) -> str:
+    """:func:`clean` for each line, keeping the line breaks that separate sentences."""
+    return "\n".join(c for line in text.splitlines() if (c := clean(line)))
+
+
+def _ambiguous(matches: list[Match]) -> list[Match]:
+    """Two documents answer about equally well ("hvad er formålet"): that is a question for
+    "did you mean", not a coin toss: the candidates are brought below the answer line."""
+    if len(matches) < 2 or matches[0].score < ANSWER_THRESHOLD:
+        return matches
+    best = matches[0]
+    where = (best.entry.organization, best.entry.document)
+    tied = [m for m in matches[1:] if m.score > best.score - AMBIGUITY_GAP]
+    if not any((m.entry.organization, m.entry.document) != where for m in tied):
+        return matches
+    cap = ANSWER_THRESHOLD - 1
+    return [replace(m, score=min(m.score, cap)) for m in matches]
+
+
+def _last_words(sentences: list[tuple[str, list[Word]]], budget: int) -> list[tuple[str, list[Word]]]:
+    """The sentences (text, words) within the last ``budget`` words of a message."""
+    kept: list[tuple[str, list[Word]]] = []
+    for text, found in reversed(sentences):
+        if budget <= 0:
+            break
+        kept.append((text, found[-budget:]))
+        budget -= len(found)
+    return kept[::-1]
+
+
+def _dedupe(terms: list[_QTerm]) -> list[_QTerm]:
+    """Each reading once: a repeated word (or two words that mean the same) counts once."""
+    seen: set[frozenset[tuple[str, ...]] | str] = set()
+    out: list[_QTerm] = []
+    for t in terms:
+        key: frozenset[tuple[str, ...]] | str = frozenset(a.stems for a in t.alts) if t.alts else t.surface
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
+
+
+def _cutoff(length: int) -> float | None:
+    """Minimum fuzz.ratio for a typo match: none for short words, where one letter changes meaning."""
+    if length <= 4:
+        return None
+    if length <= 6:
+        return 85.0  # a letter left out or added; a changed letter changes the word ("nummer", "rummer")
+    if length <= 9:
+        return 80.0
+    return 78.0

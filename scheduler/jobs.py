@@ -1,0 +1,121 @@
+"""The posting jobs, shared by the scheduler in ``serve`` and by ``grundlagbot post``.
+
+Each post is claimed in the storage's exactly-once record under (job, period, target) before it is
+sent and marked posted or failed after: a restart, a second ``post`` run, a catch-up or a second
+replica never posts the same thing twice, and a failed post is tried again by the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.context import Context
+from handlers.messages import Reply
+from scheduler import compose
+from scheduler import wheel as annual_wheel
+from scheduler.delivery import Pacer, RetryPolicy, deliver
+from scheduler.plan import REMINDER_JOB, THEME_JOB, chair_targets, theme_organizations, theme_targets
+from scheduler.rotation import ThemeCalendar, week_period
+
+logger = logging.getLogger(__name__)
+
+# An unfinished claim younger than this belongs to a post under way elsewhere: leave it alone.
+PENDING_LEASE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post: posted, already (posted before), failed, skipped, dry-run, or
+    (in a dry run) no-targets: the post nobody would get yet."""
+
+    job: str
+    period: str
+    target: str
+    status: str
+    title: str
+    reply: Reply
+    detail: str = ""
+
+
+async def post_weekly_theme(ctx: Context, day: date, dry_run: bool = False) -> list[Outcome]:
+    """Post the theme of ``day``'s ISO week to every target of every organisation; none in pause weeks."""
+    calendar = ThemeCalendar.from_settings(ctx.settings.schedule)
+    if calendar.is_pause(day):
+        logger.info("Week %s is a pause week: no weekly theme", week_period(day))
+        return []
+    kb = ctx.knowledge.current.kb
+    outcomes = []
+    for org in theme_organizations(kb):
+        entry = calendar.pick(kb.themes(org), day)
+        if entry is None:
+            continue
+        reply = compose.theme_reply(entry, day)
+        targets = theme_targets(ctx.settings, ctx.store, org)
+        if dry_run and not targets:
+            outcomes.append(Outcome(THEME_JOB, week_period(day), "-", "no-targets", reply.title or "", reply))
+        for target in targets:
+            outcomes.append(
+                await _post(ctx, THEME_JOB, week_period(day), target, reply, direct=False, dry_run=dry_run)
+            )
+    return outcomes
+
+
+async def post_med_reminders(ctx: Context, day: date, dry_run: bool = False) -> list[Outcome]:
+    """DM every MED chair the årshjul items whose reminder is due on ``day`` (see wheel.due)."""
+    kb = ctx.knowledge.current.kb
+    outcomes = []
+    for wheel in kb.wheels:
+        targets = chair_targets(ctx.settings, ctx.store, wheel.organization)
+        for occ in annual_wheel.due(wheel, day):
+            entry = kb.entry(occ.item.entry) if occ.item.entry else None
+            reply = compose.reminder_reply(wheel, occ, entry)
+            if dry_run and not targets:
+                outcomes.append(
+                    Outcome(REMINDER_JOB, occ.period, "-", "no-targets", reply.title or "", reply)
+                )
+            for target in targets:
+                outcomes.append(
+                    await _post(ctx, REMINDER_JOB, occ.period, target, reply, direct=True, dry_run=dry_run)
+                )
+    return outcomes
+
+
+def _policy(ctx: Context) -> RetryPolicy:
+    policy = ctx.extras.get("scheduler.retry")
+    return policy if isinstance(policy, RetryPolicy) else RetryPolicy()
+
+
+def _pacer(ctx: Context) -> Pacer:
+    # One pacer per process, kept on the context so that consecutive jobs share it.
+    pacer = ctx.extras.setdefault("scheduler.pacer", Pacer())
+    return pacer if isinstance(pacer, Pacer) else Pacer()
+
+
+async def _post(
+    ctx: Context, job: str, period: str, target: str, reply: Reply, *, direct: bool, dry_run: bool
+) -> Outcome:
+    title = reply.title or ""
+    platform, _, address = target.partition(":")
+    if dry_run:
+        done = ctx.store.post_status(job, period, target) == "posted"
+        return Outcome(job, period, target, "already" if done else "dry-run", title, reply)
+    poster = ctx.posters.get(platform)
+    if poster is None:
+        return Outcome(
+            job, period, target, "skipped", title, reply, f"no {platform} connection in this process"
+        )
+    if not ctx.store.claim_post(job, period, target, pending_for=PENDING_LEASE_SECONDS):
+        return Outcome(job, period, target, "already", title, reply)
+
+    async def send() -> None:
+        await (poster.direct(address, reply) if direct else poster.post(address, reply))
+
+    result = await deliver(send, target, _policy(ctx), _pacer(ctx))
+    ctx.store.finish_post(job, period, target, ok=result.ok, attempts=result.attempts, error=result.error)
+    ctx.metrics.posts.labels(job, "posted" if result.ok else "failed").inc()
+    if result.ok:
+        logger.info("Posted %s %s to %s", job, period, platform)
+        return Outcome(job, period, target, "posted", title, reply)
+    return Outcome(job, period, target, "failed", title, reply, result.error or "")

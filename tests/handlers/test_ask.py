@@ -1,0 +1,142 @@
+"""Turning a question into the bot's reply: the answer in the question's language, the source and
+the quote, polite declines with where to turn, contacts on sensitive topics, and bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.storage import Storage
+from handlers.ask import answer, handle_ask
+from handlers.context import Context
+from handlers.messages import Message
+from handlers.texts import t
+from knowledge.matcher import ANSWER_THRESHOLD
+from knowledge.service import KnowledgeService, Snapshot
+from tests.knowledge import knowledge_sets
+
+
+@pytest.fixture(scope="module")
+def mini() -> Snapshot:
+    return knowledge_sets.mini()
+
+
+@pytest.fixture(scope="module")
+def real() -> Snapshot:
+    return knowledge_sets.real()
+
+
+def test_an_answer_names_its_source_and_quotes_it(mini: Snapshot) -> None:
+    reply = answer(mini, "hvor tit kan jeg få et sundhedstjek?")
+    entry = mini.kb.entry("testrup-sundhedstjek")
+    assert entry is not None and reply.answered and reply.entry_id == entry.id
+    assert reply.text.startswith(entry.answer.da)
+    assert "Kilde: Testrup Kommune · Personalepolitik · Sundhed" in reply.text and entry.quote in reply.text
+    assert (
+        reply.source is not None and reply.source.quote == entry.quote and reply.source.section == "Sundhed"
+    )
+    assert reply.score is not None and reply.score >= ANSWER_THRESHOLD and reply.language == "da"
+
+
+def test_an_english_question_gets_an_english_answer_with_the_danish_quote(mini: Snapshot) -> None:
+    reply = answer(mini, "how often can I get a health check?")
+    entry = mini.kb.entry("testrup-sundhedstjek")
+    assert entry is not None and reply.answered and reply.language == "en"
+    assert reply.text.startswith(entry.answer.en) and "Source: Testrup Kommune" in reply.text
+    assert entry.quote in reply.text and entry.answer.da not in reply.text
+
+
+def test_the_json_has_the_contract_shape(mini: Snapshot) -> None:
+    data = answer(mini, "sundhedstjek").to_json()
+    assert set(data) == {"answered", "text", "score", "source", "suggestions"}
+    assert set(data["source"]) == {"organization", "document", "section", "quote"}
+    declined = answer(mini, "hvad er klokken").to_json()
+    assert (
+        declined["answered"] is False
+        and declined["source"] is None
+        and isinstance(declined["suggestions"], list)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "language"), [("hvad er klokken", "da"), ("what is the time in Tokyo", "en")]
+)
+def test_a_decline_says_where_to_turn(mini: Snapshot, question: str, language: str) -> None:
+    reply = answer(mini, question)
+    assert not reply.answered and reply.source is None and reply.language == language
+    assert reply.text.startswith(t("ask.decline", language))  # type: ignore[arg-type]
+    assert "HR" in reply.text and "tillidsrepræsentant" in reply.text
+
+
+def test_a_decline_offers_at_most_three_suggestions(real: Snapshot) -> None:
+    reply = answer(real, "hvad er formålet")
+    assert not reply.answered and 1 <= len(reply.suggestions) <= 3
+    assert all(s.title in reply.text for s in reply.suggestions)
+    assert all(s.question for s in reply.suggestions)
+
+
+def test_a_sensitive_answer_without_contacts_gets_them_added(mini: Snapshot) -> None:
+    reply = answer(mini, "er mobning skadeligt")
+    contacts = mini.kb.entry("testrup-mobning-kontakt")
+    assert contacts is not None and reply.answered and reply.entry_id == "testrup-mobning-skadelig"
+    assert contacts.answer.da in reply.text
+
+
+def test_a_sensitive_question_names_contacts_even_when_declined(mini: Snapshot) -> None:
+    # Nordby's documents say nothing about bullying and name nobody: Testrup's contacts are given.
+    reply = answer(mini, "hvem kontakter jeg om mobning", org="Nordby")
+    contacts = mini.kb.entry("testrup-mobning-kontakt")
+    assert contacts is not None and not reply.answered and contacts.answer.da in reply.text
+
+
+def test_the_real_bullying_question_names_whom_to_contact(real: Snapshot) -> None:
+    for question in (
+        "hvem skal jeg kontakte om mobning?",
+        "who do I contact about bullying?",
+        "en borger truede mig",
+    ):
+        reply = answer(real, question)
+        assert reply.answered and (
+            "tillidsrepræsentant" in reply.text or "union representative" in reply.text
+        )
+
+
+def test_an_unknown_organisation_is_named_with_the_known_ones(mini: Snapshot) -> None:
+    reply = answer(mini, "sundhedstjek", org="Odense")
+    assert not reply.answered and "Odense" in reply.text and "Testrup Kommune" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "ask.empty"),
+        ("   \n\t ", "ask.empty"),
+        ("?!", "ask.empty"),
+        ("\x00\x01\x02\x03", "ask.unreadable"),
+    ],
+)
+def test_empty_and_unreadable_messages_get_a_clear_reply(mini: Snapshot, text: str, key: str) -> None:
+    reply = answer(mini, text)
+    assert reply.text == t(key) and not reply.answered and reply.score is None
+
+
+def test_binary_garbage_and_huge_messages_get_a_reply(real: Snapshot) -> None:
+    assert answer(real, os.urandom(5000).decode("utf-8", "replace")).text == t("ask.unreadable")
+    huge = answer(real, "Hej. " * 8000 + "Hvem skal jeg kontakte om mobning?")
+    assert huge.answered and huge.source is not None
+
+
+async def test_the_chat_handler_keeps_an_unanswered_question_without_the_user(
+    tmp_path: Path, mini: Snapshot
+) -> None:
+    store = Storage(tmp_path / "bot.sqlite3")
+    settings = Settings(knowledge_dir=knowledge_sets.MINI, db_path=tmp_path / "bot.sqlite3")
+    ctx = Context(settings, KnowledgeService(knowledge_sets.MINI, mini), store, Metrics())
+    await handle_ask(Message("sundhedstjek", "U1", "C1", "slack"), ctx)
+    reply = await handle_ask(Message("hvad er der til frokost", "U1", "C1", "slack"), ctx)
+    assert not reply.answered
+    assert store.answer_counts() == (1, 1) and store.unanswered() == ["hvad er der til frokost"]

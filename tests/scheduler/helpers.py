@@ -1,0 +1,96 @@
+"""Shared pieces of the scheduler tests: the bot's context on a temporary database, its Slack and
+Teams posters pointed at the fakes on 127.0.0.1 (tests/bot's fake Slack Web API and fake Bot
+Connector), and a clock that stands still."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import PACKAGE_KNOWLEDGE, MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
+from bot.metrics import Metrics
+from bot.server import create_app
+from bot.storage import Storage
+from handlers.context import Context
+from handlers.messages import Message, Reply
+from handlers.router import dispatch
+from knowledge.service import KnowledgeService, Snapshot, build_snapshot
+from scheduler.delivery import Pacer, RetryPolicy
+from tests.bot.slack_fakes import SECRET, FakeSlack
+
+AiohttpClient = Callable[[web.Application], Awaitable[TestClient]]
+AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
+CPH = ZoneInfo("Europe/Copenhagen")
+ALLEROD = "Allerød Kommune"
+CHAIR = "U0CHAIR"
+
+
+def local(*args: int) -> datetime:
+    """A wall-clock time in Copenhagen."""
+    return datetime(*args, tzinfo=CPH)  # type: ignore[misc]
+
+
+def schedule(**changes: object) -> ScheduleSettings:
+    base: dict[str, object] = {
+        "enabled": False,  # a test that wants the scheduler running says so
+        "pause_weeks": (29, 30, 31, 52),
+        "channels": (OrgChannels(ALLEROD),),  # listed first in app.yaml: the default organisation
+        "committees": (MedCommittee(ALLEROD, "Hovedudvalget", (CHAIR,)),),
+    }
+    return ScheduleSettings(**(base | changes))  # type: ignore[arg-type]
+
+
+def settings(db: Path, fake: FakeSlack | None = None, **schedule_changes: object) -> Settings:
+    return Settings(
+        knowledge_dir=PACKAGE_KNOWLEDGE,
+        db_path=db,
+        slack=SlackSettings("xoxb-test-token", SECRET, api_url=fake.api_url) if fake else None,
+        schedule=schedule(**schedule_changes),
+    )
+
+
+@cache
+def snapshot() -> Snapshot:
+    return build_snapshot(PACKAGE_KNOWLEDGE)
+
+
+def make_context(
+    db: Path, fake: FakeSlack | None = None, now: datetime | None = None, **changes: object
+) -> Context:
+    """The bot's context, its posters registered as ``serve`` registers them, retries made quick.
+
+    Built like ``build_context``, but on one knowledge snapshot shared by the tests (it is
+    immutable), so that each test does not load and index the files again.
+    """
+    config = settings(db, fake, **changes)
+    ctx = Context(config, KnowledgeService(config.knowledge_dir, snapshot()), Storage(db), Metrics())
+    ctx.extras["scheduler.retry"] = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
+    ctx.extras["scheduler.pacer"] = Pacer(interval=0)
+    if now is not None:
+        ctx.clock = lambda: now
+    create_app(ctx)  # registers ctx.posters["slack"] and ["teams"]; the scheduler is not started
+    return ctx
+
+
+async def say(
+    ctx: Context,
+    text: str,
+    channel: str = "C0THEME",
+    platform: str = "slack",
+    user: str = "U0EMP",
+    direct: bool = False,
+) -> Reply:
+    """What the bot answers ``text`` typed in a channel (a slash command or a Teams message)."""
+    msg = Message(text=text, user=user, channel=channel, platform=platform, is_direct=direct)  # type: ignore[arg-type]
+    return await dispatch(msg, ctx)
+
+
+def without_client_retries(ctx: Context) -> None:
+    """Turn off slack_sdk's own retries (each waits Retry-After: 1 s) where a test is about ours."""
+    ctx.posters["slack"].client.retry_handlers = []  # type: ignore[attr-defined]

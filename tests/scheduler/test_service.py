@@ -1,0 +1,111 @@
+"""The scheduler inside the aiohttp application: started and stopped with it, its jobs, catch-up.
+
+The scheduler runs for real (APScheduler's AsyncIOScheduler on the test's loop); no test waits for
+a job to come due. Catch-up runs are due at once, and their post is awaited at the fake Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.server import create_app
+from scheduler.service import PURGE_JOB_ID, REMINDER_JOB_ID, THEME_JOB_ID, SchedulerService
+from tests.bot.slack_fakes import FakeSlack
+from tests.scheduler.helpers import CHAIR, AiohttpClient, local, make_context, say, without_client_retries
+
+
+async def test_the_scheduler_starts_and_stops_with_the_application(
+    tmp_path: Path, aiohttp_client: AiohttpClient
+) -> None:
+    ctx = make_context(tmp_path / "bot.sqlite3", enabled=True)
+    app = create_app(ctx)
+    service = ctx.scheduler
+    assert isinstance(service, SchedulerService) and not service.running
+
+    client = await aiohttp_client(app)
+    assert service.running
+    jobs = {job.id: job for job in service.scheduler.get_jobs()}
+    assert set(jobs) == {THEME_JOB_ID, REMINDER_JOB_ID, PURGE_JOB_ID}
+    for job in jobs.values():  # caught up within the grace window, once, however long the downtime
+        assert job.misfire_grace_time == 12 * 3600 and job.coalesce and job.max_instances == 1
+    theme_at = jobs[THEME_JOB_ID].next_run_time
+    assert (theme_at.hour, theme_at.minute) == (9, 0) and service.calendar.is_posting_day(theme_at.date())
+    assert (jobs[REMINDER_JOB_ID].next_run_time.hour, jobs[PURGE_JOB_ID].next_run_time.hour) == (8, 3)
+    assert (await client.get("/healthz")).status == 200
+
+    await client.close()
+    assert not service.running
+
+
+async def test_without_schedule_enabled_there_is_no_scheduler(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path / "bot.sqlite3", enabled=False)
+    assert ctx.scheduler is None
+
+
+def test_missed_runs_within_the_grace_window(tmp_path: Path) -> None:
+    service = SchedulerService(make_context(tmp_path / "bot.sqlite3", enabled=False))
+    monday = date(2027, 1, 4)
+    assert service.missed(local(2027, 1, 4, 10, 0)) == [(THEME_JOB_ID, monday), (REMINDER_JOB_ID, monday)]
+    assert service.missed(local(2027, 1, 4, 8, 30)) == [(REMINDER_JOB_ID, monday)]  # theme not yet due
+    assert service.missed(local(2027, 1, 4, 21, 0)) == [(THEME_JOB_ID, monday)]  # 12 h after 09:00
+    assert service.missed(local(2027, 1, 4, 21, 1)) == []  # more than 12 hours late for both
+    assert service.missed(local(2027, 1, 5, 7, 0)) == []
+    # After a holiday shift, the post of the week is on Tuesday.
+    assert service.missed(local(2027, 3, 30, 9, 30))[0] == (THEME_JOB_ID, date(2027, 3, 30))
+    friday = SchedulerService(make_context(tmp_path / "friday.sqlite3", theme_day="fri"))
+    job, day = friday.missed(local(2027, 3, 30, 9, 30))[0]  # Good Friday's post, moved to Tuesday
+    assert job == THEME_JOB_ID and day.isocalendar().week == 12
+    # Sunday night's downtime ends Monday morning before the post: nothing was missed.
+    assert (THEME_JOB_ID, date(2027, 1, 4)) not in service.missed(local(2027, 1, 4, 8, 59))
+
+
+async def test_a_post_missed_during_downtime_is_caught_up_at_start(
+    tmp_path: Path, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    back = local(2027, 1, 4, 11, 0)  # down at 09:00, back at 11:00
+    ctx = make_context(db, fake_slack, now=back, enabled=True)
+    await say(ctx, "abonner")
+
+    await aiohttp_client(create_app(ctx))
+
+    [post] = await fake_slack.wait(
+        lambda c: c.method == "chat.postMessage" and c.body["channel"] == "C0THEME"
+    )
+    assert "uge 1" in post.text()
+    [dm] = await fake_slack.wait(
+        lambda c: c.method == "chat.postMessage" and c.body["channel"] == f"D{CHAIR}"
+    )
+    assert "Personale- og arbejdsmiljøpolitikken gjort kendt" in dm.text()  # week 3's item, due 4 January
+    assert ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
+
+
+async def test_status_can_show_the_next_posts_and_the_failures(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack, now=local(2027, 1, 4, 9, 30))
+    await say(ctx, "abonner")
+    service = SchedulerService(ctx)
+
+    coming = service.upcoming(5)
+
+    assert len(coming) == 5 and [p.at for p in coming] == sorted(p.at for p in coming)
+    assert all(p.at >= local(2027, 1, 4, 9, 30) for p in coming)
+    assert coming[0].job == "med-reminder" and coming[0].at == local(2027, 1, 11, 8, 0)
+    assert any(p.targets == ("slack:C0THEME",) for p in coming)
+    assert service.failures() == []
+    fake_slack.fail["chat.postMessage"] = 100
+    without_client_retries(ctx)
+    await service.run_weekly_theme()
+    [failure] = service.failures()
+    assert failure.target == "slack:C0THEME" and failure.period == "2027-W01"
+
+
+async def test_the_daily_purge_removes_old_unanswered_questions(tmp_path: Path) -> None:
+    now = local(2027, 6, 1, 3, 30)
+    ctx = make_context(tmp_path / "bot.sqlite3", now=now)
+    ctx.store.record_answer(False, "hvad er der til frokost", day=(now - timedelta(days=91)).date())
+    ctx.store.record_answer(False, "hvornår er der julefrokost", day=(now - timedelta(days=10)).date())
+
+    await SchedulerService(ctx).run_purge()
+
+    assert ctx.store.unanswered() == ["hvornår er der julefrokost"]
