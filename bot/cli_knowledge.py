@@ -7,6 +7,7 @@ the same function the chat adapters use, so the terminal gives the answers Slack
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
 import sys
@@ -18,7 +19,8 @@ import yaml
 
 from bot.config import Settings
 from handlers.ask import answer
-from handlers.messages import Reply
+from handlers.context import Context
+from handlers.messages import Message, Reply
 from handlers.texts import t
 from knowledge.loader import knowledge_files, load_knowledge, summarize
 from knowledge.model import KnowledgeError
@@ -31,10 +33,14 @@ def _snapshot(settings: Settings) -> Snapshot | None:
     try:
         return build_snapshot(settings.knowledge_dir)
     except KnowledgeError as exc:
-        print(f"grundlagbot: the knowledge files in {settings.knowledge_dir} have problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
+        _print_problems(settings, exc)
         return None
+
+
+def _print_problems(settings: Settings, exc: KnowledgeError) -> None:
+    print(f"grundlagbot: the knowledge files in {settings.knowledge_dir} have problems:", file=sys.stderr)
+    for problem in exc.problems:
+        print(str(problem), file=sys.stderr)
 
 
 def _lenient(stream: TextIO) -> TextIO:
@@ -72,22 +78,40 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
-    """An interactive chat on stdin/stdout until EOF or a goodbye."""
-    snapshot = _snapshot(settings)
-    if snapshot is None:
+    """An interactive chat on stdin/stdout until EOF or a goodbye.
+
+    Every message goes through the same dispatcher as Slack and Teams messages (questions,
+    "hjælp", "tema", "årshjul", …), so the terminal gives the answers the chat platforms give.
+    """
+    from bot.server import build_context
+
+    try:
+        ctx = build_context(settings)
+    except KnowledgeError as exc:
+        _print_problems(settings, exc)
         return 1
-    stdin = _lenient(sys.stdin)
+    try:
+        return asyncio.run(_chat(ctx, _lenient(sys.stdin)))
+    finally:
+        ctx.store.close()
+
+
+async def _chat(ctx: Context, stdin: TextIO) -> int:
+    from handlers.router import dispatch
+
     print(t("chat.welcome"))
     while True:
         sys.stdout.write(t("chat.prompt"))
         sys.stdout.flush()
-        line = stdin.readline()
+        line = await asyncio.to_thread(stdin.readline)
         if not line or line.strip().lower().rstrip("!.") in EXIT_WORDS:
-            print("\n" + t("chat.goodbye") if not line else t("chat.goodbye"))
+            print(("\n" if not line else "") + t("chat.goodbye"))
             return 0
-        if not line.strip():
-            continue
-        print(answer(snapshot, line.rstrip("\r\n")).text + "\n")
+        if line.strip():
+            message = Message(
+                line.rstrip("\r\n"), user="console", channel="console", platform="console", is_direct=True
+            )
+            print((await dispatch(message, ctx)).text + "\n")
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -34,8 +34,8 @@ PART_WEIGHT = 0.7  # a compound's parts count less than the compound itself
 class Question:
     """One of an entry's example questions (or its title), prepared for the rerank."""
 
-    stems: frozenset[str]  # with the parts of compounds
-    core: frozenset[str]  # the words themselves
+    stems: tuple[str, ...]  # with the parts of compounds (tuples: many small sets cost memory)
+    core: tuple[str, ...]  # the words themselves
     text: str  # the core stems, sorted, for fuzz.token_sort_ratio
     mass: float = 0.0  # information (normalised IDF) of the core stems
 
@@ -46,7 +46,6 @@ class EntryIndex:
 
     questions: list[Question] = field(default_factory=list)  # and one-word keywords; the title last
     topics: set[str] = field(default_factory=set)  # stems of the title and one-word keywords
-    stems: dict[str, float] = field(default_factory=dict)  # stem -> weight in this entry
     names: set[str] = field(default_factory=set)  # stems of the title and the section
 
 
@@ -159,16 +158,21 @@ class Index:
             if kind in ("title", "section"):
                 idx.names.update(stems)
             if kind in ("question", "title") or single:  # a one-word keyword is how people name it
-                core = frozenset(s for s, w in stems.items() if w == 1.0)
-                idx.questions.append(Question(frozenset(stems), core, " ".join(sorted(core))))
+                core = tuple(sorted(s for s, w in stems.items() if w == 1.0))
+                every = core if len(core) == len(stems) else tuple(stems)
+                idx.questions.append(Question(every, core, " ".join(core)))
         for s, hits in question_hits.items():
             # A word in one of the entry's questions may be incidental; in several, it is the topic.
             field_weights[s].append(QUESTION_WEIGHTS[min(hits, len(QUESTION_WEIGHTS)) - 1] * question_best[s])
         for s, ws in field_weights.items():
             ws.sort(reverse=True)
-            idx.stems[s] = min(1.0, ws[0] + OTHER_FIELDS_BONUS * sum(ws[1:]))
-            self.postings[s][i] = idx.stems[s]
+            self.postings[s][i] = min(1.0, ws[0] + OTHER_FIELDS_BONUS * sum(ws[1:]))
         return idx
+
+    def weight(self, stem: str, entry: int) -> float:
+        """How central ``stem`` is to entry number ``entry`` (0: not in it)."""
+        post = self.postings.get(stem)
+        return post.get(entry, 0.0) if post else 0.0
 
     def _idf(self) -> None:
         """Normalised IDF (0–1; a word the index lacks has 1) from weighted document frequency."""

@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import heapq
 import logging
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from knowledge.index import EN, Index
+from knowledge.index import Index
 from knowledge.model import THEME_KINDS, Entry, KnowledgeBase
-from knowledge.normalize import Alt, Language, Lexicon, Term, Word, clean, stem, words
+from knowledge.normalize import Language, Lexicon, Word, clean, words
+from knowledge.resolve import QTerm, Resolver, dedupe
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,6 @@ MAX_WORDS = 200  # the last words: a chatty message asks at its end
 MAX_TERMS = 40  # content terms (the first and the last of longer messages)
 WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a time
 
-CROSS_LANGUAGE = 0.5  # a word found only in the other language's text ("bring" in "bringer")
-INFLECTION_WEIGHT = 0.9  # "byen" found as "by"
-SUFFIXES = ("erne", "ene", "en", "et", "er", "ne", "e", "s")
-RARE_DF = 2  # a word in at most this many entries may be a typo on either side
-RARE_NEIGHBOUR = CLOSE_TYPO = 0.95 * 0.9  # fuzzy weight of a word one letter away
 
 GENERATOR_IDF = 0.25  # terms at least this informative find the candidates
 GENERATORS = 5  # ... the most informative of them
@@ -106,15 +101,6 @@ class Result:
         return tuple(m for m in self.matches if m.score >= SUGGEST_THRESHOLD)[:limit]
 
 
-@dataclass(frozen=True, slots=True)
-class _QTerm:
-    """A question term resolved against the index: readings that exist, and importance."""
-
-    surface: str
-    alts: tuple[Alt, ...]
-    importance: float
-
-
 class Matcher:
     """Answers questions from one :class:`KnowledgeBase`; immutable once built, safe to share."""
 
@@ -126,7 +112,7 @@ class Matcher:
         keep = {k for e in self.entries for k in e.keywords if " " not in k and not k.isupper()}
         self.lexicon = Lexicon(kb.glossary, keep)
         self.index = Index(kb, self.lexicon)
-        self._fuzzy_cache: dict[tuple[str, str, Language], tuple[Alt, ...]] = {}
+        self.resolver = Resolver(self.index)
 
     # -- organisations and contacts --------------------------------------------------------------
 
@@ -154,7 +140,7 @@ class Matcher:
         if not pool:
             return None
         topics = self._topic_stems(result.sensitive)
-        best = max(pool, key=lambda i: sum(self.index.entry_index[i].stems.get(s, 0.0) for s in topics))
+        best = max(pool, key=lambda i: sum(self.index.weight(s, i) for s in topics))
         return self.entries[best]
 
     def _topic_stems(self, topics: Sequence[str]) -> set[str]:
@@ -173,12 +159,12 @@ class Matcher:
         all_words = [w for s in sentences for w in s]
         language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
         named: str | None = None
-        parts: list[list[_QTerm]] = []
+        parts: list[list[QTerm]] = []
         for sentence in sentences:
             content, found = self.index.take_organization(sentence)
             named = named or found
-            parts.append(self._resolve(self.lexicon.terms(content, language), language))
-        qterms = _dedupe([t for part in parts for t in part])
+            parts.append(self.resolver.resolve(self.lexicon.terms(content, language), language))
+        qterms = dedupe([t for part in parts for t in part])
         if len(qterms) > MAX_TERMS:
             qterms = qterms[: MAX_TERMS - 10] + qterms[-10:]
         matches = self._score(qterms, organization, named)
@@ -199,7 +185,7 @@ class Matcher:
 
     def _best_window(
         self,
-        parts: list[list[_QTerm]],
+        parts: list[list[QTerm]],
         asks: list[bool],
         matches: list[Match],
         org: str | None,
@@ -210,7 +196,7 @@ class Matcher:
         spans = [(centre, centre + 1), (centre - 1, centre + 1), (centre, centre + 2)]
         best = matches
         for i, j in spans:
-            window = _dedupe([t for part in parts[max(i, 0) : j] for t in part])
+            window = dedupe([t for part in parts[max(i, 0) : j] for t in part])
             if i < 0 or j > len(parts) or sum(1 for t in window if t.alts) < 2:
                 continue
             found = self._score(window, org, named)
@@ -225,7 +211,7 @@ class Matcher:
         position = self._position
         boosted = [
             replace(m, score=round(min(100.0, m.score * CONTACTS_BOOST), 1))
-            if m.entry.contacts and not stems.isdisjoint(self.index.entry_index[position[m.entry.id]].stems)
+            if m.entry.contacts and any(self.index.weight(s, position[m.entry.id]) for s in stems)
             else m
             for m in matches
         ]
@@ -233,139 +219,9 @@ class Matcher:
 
     # -- resolving terms against the index --------------------------------------------------------
 
-    def _resolve(self, terms: Sequence[Term], language: Language) -> list[_QTerm]:
-        out: list[_QTerm] = []
-        memo: dict[Term, list[_QTerm]] = {}
-        for term in terms:
-            if term not in memo:  # a word repeated in a long message is looked up once
-                memo[term] = self._resolve_term(term, language)
-            out.extend(memo[term])
-        return out
-
-    def _resolve_term(self, term: Term, language: Language) -> list[_QTerm]:
-        alts = self._readings(term, language)
-        rare = term.stem and len(self.index.postings.get(term.stem, ())) <= RARE_DF
-        if alts and rare and len(term.surface) >= 7:
-            # A word the index has only once or twice may be a typo on either side
-            # ("fælleskab" in a source text): its close neighbours count too.
-            close = self._fuzzy(term.surface, term.stem, language)
-            alts += tuple(a for a in close if a.stems[0] != term.stem and a.weight >= RARE_NEIGHBOUR)
-        if alts:
-            return [self._qterm(term.surface, alts, term.own, language)]
-        if term.stem:
-            return self._resolve_unknown(term.surface, term.stem, language)
-        return [_QTerm(term.surface, (), 1.0)]
-
-    def _readings(self, term: Term, language: Language) -> tuple[Alt, ...]:
-        """The readings of a term the index has: its own words (in the question's language
-        first) and its glossary readings (Danish words)."""
-        out: list[Alt] = []
-        for alt in term.alts:
-            if alt.stems == term.own:
-                out += self._own(alt.stems, language)
-            elif all(s in self.index.postings for s in alt.stems):
-                out.append(alt)
-        return tuple(out)
-
-    def _own(self, stems: tuple[str, ...], language: Language) -> list[Alt]:
-        postings, neutral = self.index.postings, all(s in self.index.neutral for s in stems)
-        out = []
-        if all(s in postings for s in stems):
-            out.append(Alt(stems, 1.0 if language == "da" or neutral else CROSS_LANGUAGE))
-        english = tuple(EN + s for s in stems)
-        if all(s in postings for s in english):
-            out.append(Alt(english, 1.0 if language == "en" or neutral else CROSS_LANGUAGE))
-        return out
-
-    def _resolve_word(self, folded: str, language: Language) -> _QTerm:
-        """A part of a compound: Danish, looked up directly or corrected."""
-        own = stem(folded)
-        if own in self.index.postings:
-            return self._qterm(folded, (Alt((own,), 1.0),), (own,))
-        found = self._inflection(folded) or self._fuzzy(folded, own, language)
-        return self._qterm(folded, found) if found else _QTerm(folded, (), 1.0)
-
-    def _resolve_unknown(self, folded: str, own: str, language: Language) -> list[_QTerm]:
-        """A word the index lacks: a compound of known words, an inflection, a compound with an
-        unknown part ("medarbejder|nummer": the unknown part still counts), or a typo."""
-        if split := self.index.splitter.split(folded):
-            return [self._resolve_word(p, language) for p in split]
-        if found := self._inflection(folded):
-            return [self._qterm(folded, found)]
-        fuzzy = self._fuzzy(folded, own, language)
-        if fuzzy and fuzzy[0].weight >= CLOSE_TYPO:  # "kompetenceudviklng"
-            return [self._qterm(folded, fuzzy)]
-        if split := self.index.splitter.split(folded, relaxed=True):
-            return [self._resolve_word(p, language) for p in split]
-        return [self._qterm(folded, fuzzy)] if fuzzy else [_QTerm(folded, (), 1.0)]
-
-    def _inflection(self, folded: str) -> tuple[Alt, ...]:
-        """Short words the stemmer leaves alone: "byen" is "by", "året" is "år"."""
-        for suffix in SUFFIXES:
-            base = folded.removesuffix(suffix)
-            if base != folded and len(base) >= 2:
-                for candidate in (base, stem(base)):
-                    if candidate in self.index.postings:
-                        return (Alt((candidate,), INFLECTION_WEIGHT),)
-        return ()
-
-    def _qterm(
-        self, surface: str, alts: tuple[Alt, ...], own: tuple[str, ...] = (), language: Language = "da"
-    ) -> _QTerm:
-        # A known word is as informative as itself, not as its rarest synonym.
-        idf = self.index.idf
-        # The words as written, in the question's language if the index has them there.
-        english = tuple(EN + s for s in own)
-        first, second = (english, own) if language == "en" else (own, english)
-        mine = [a for a in alts if a.stems == first] or [a for a in alts if a.stems == second]
-        if mine:  # the words as written: a phrase is about its rarest word ("stoppe med at ryge")
-            importance = max(idf[s] for a in mine for s in a.stems)
-        else:  # only glossary readings: as informative as the reading, i.e. its commonest word
-            importance = max(min(idf[s] for s in a.stems) for a in alts)
-        return _QTerm(surface, alts, importance)
-
-    def _fuzzy(self, surface: str, own: str, language: Language) -> tuple[Alt, ...]:
-        """Typo-tolerant readings of an unknown word: index words close to it or to its stem."""
-        key = (surface, own, language)
-        if key not in self._fuzzy_cache:
-            if len(self._fuzzy_cache) > 50_000:
-                self._fuzzy_cache.clear()
-            self._fuzzy_cache[key] = self._fuzzy_lookup(surface, own, language)
-        return self._fuzzy_cache[key]
-
-    def _fuzzy_lookup(self, surface: str, own: str, language: Language) -> tuple[Alt, ...]:
-        found: dict[str, float] = {}
-        for lang in ("da", "en"):
-            factor = 0.95 if lang == language else 0.95 * CROSS_LANGUAGE
-            prefix = EN if lang == "en" else ""
-            for query in dict.fromkeys((surface, own)):
-                cutoff = _cutoff(len(query))
-                for choice, score in self._nearby(query, cutoff, lang) if cutoff else ():
-                    s = prefix + (choice if prefix + choice in self.index.postings else stem(choice))
-                    if s in self.index.postings:
-                        found[s] = max(found.get(s, 0.0), factor * score / 100)
-        best = sorted(found.items(), key=lambda kv: -kv[1])[:2]
-        return tuple(Alt((s,), w) for s, w in best)
-
-    def _nearby(self, query: str, cutoff: float, language: Language) -> list[tuple[str, float]]:
-        # fuzz.ratio >= cutoff bounds the length difference, so only words of about the same
-        # length are compared, and only those with the same first letter (or the second, for a
-        # letter too many at the start): this keeps the lookup fast on a large vocabulary.
-        n = len(query)
-        low = math.ceil(n * cutoff / (200 - cutoff))
-        high = math.floor(n * (200 - cutoff) / cutoff)
-        out: list[tuple[str, float]] = []
-        for first in dict.fromkeys(query[:2]):
-            for length in range(low, high + 1):
-                choices = self.index.buckets.get((language, length, first))
-                if choices:
-                    hits = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-                    out.extend((c, float(sc)) for c, sc, _ in hits)
-        return out
-
     # -- scoring ---------------------------------------------------------------------------------
 
-    def _score(self, qterms: list[_QTerm], organization: str | None, named: str | None) -> list[Match]:
+    def _score(self, qterms: list[QTerm], organization: str | None, named: str | None) -> list[Match]:
         if not qterms:
             return []
         org = organization or named
@@ -379,10 +235,9 @@ class Matcher:
         total = sum(t.importance for t in qterms)
         scored: list[tuple[float, int, float, float]] = []
         for e, _ in top:
-            stems = self.index.entry_index[e].stems
             matched = specific = 0.0
             for t in qterms:
-                v = _value(t, stems)
+                v = _value(t, e, self.index.postings)
                 matched += t.importance * v
                 specific += max(0.0, t.importance - COMMON_IDF) * v
             coverage = matched / total
@@ -395,7 +250,7 @@ class Matcher:
         matches = [self._rerank(query, -e, cov, spec) for _, e, cov, spec in ranked]
         return sorted(matches, key=lambda m: -m.score)
 
-    def _candidates(self, qterms: list[_QTerm]) -> dict[int, float]:
+    def _candidates(self, qterms: list[QTerm]) -> dict[int, float]:
         """Entries that contain the question's informative words, with a first partial score."""
         known = sorted((t for t in qterms if t.alts), key=lambda t: -t.importance)
         # The rarest words find the candidates; common ones only count towards their scores.
@@ -406,7 +261,7 @@ class Matcher:
                 partial[e] += t.importance * v
         return partial
 
-    def _term_hits(self, t: _QTerm) -> dict[int, float]:
+    def _term_hits(self, t: QTerm) -> dict[int, float]:
         """Every entry that has a reading of ``t``, with how well it has it."""
         hits: dict[int, float] = {}
         postings = self.index.postings
@@ -434,7 +289,7 @@ class Matcher:
                 best_sim = max(best_sim, 0.75 * dice + 0.25 * fuzz.token_sort_ratio(query.text, q.text) / 100)
         title = idx.questions[-1]
         # How much of the entry's name the question contains ("Medarbejderens ansvar").
-        named = sum(self.index.idf.get(s, 0.0) for s in title.core & query.stems)
+        named = sum(self.index.idf.get(s, 0.0) for s in title.core if s in query.stems)
         title_cover = named / title.mass if title.mass else 0.0
         if query.organization and entry.organization == query.organization:
             specific += ORG_INFORMATION
@@ -458,7 +313,7 @@ class Matcher:
 class _Query:
     """The parts of a question the rerank needs, computed once per scoring."""
 
-    def __init__(self, terms: list[_QTerm], organization: str | None) -> None:
+    def __init__(self, terms: list[QTerm], organization: str | None) -> None:
         self.terms = terms
         self.organization = organization
         self.total = sum(t.importance for t in terms)  # the question's information
@@ -474,31 +329,28 @@ class _Query:
                     self.multi.append((i, frozenset(a.stems), a.weight))
         self.stems = frozenset(self.single) | frozenset(s for _, ss, _ in self.multi for s in ss)
 
-    def hit(self, stems: frozenset[str]) -> float:
+    def hit(self, stems: tuple[str, ...]) -> float:
         """The information of the question found among ``stems`` (each term's best reading)."""
         best: dict[int, float] = {}
-        for s in self.stems & stems:
+        for s in stems:
             for i, w in self.single.get(s, ()):
                 if w > best.get(i, 0.0):
                     best[i] = w
         for i, ss, w in self.multi:
-            if w > best.get(i, 0.0) and ss <= stems:
+            if w > best.get(i, 0.0) and all(s in stems for s in ss):
                 best[i] = w
         return sum(self.terms[i].importance * w for i, w in best.items())
 
 
-def _reading_in(term: _QTerm, stems: set[str]) -> bool:
+def _reading_in(term: QTerm, stems: set[str]) -> bool:
     return any(all(s in stems for s in a.stems) for a in term.alts)
 
 
-def _value(term: _QTerm, stems: dict[str, float]) -> float:
-    """How well an entry (its ``stems`` and their weights) explains ``term``: its best reading."""
+def _value(term: QTerm, entry: int, postings: dict[str, dict[int, float]]) -> float:
+    """How well entry number ``entry`` explains ``term``: the weight of its best reading there."""
     best = 0.0
     for a in term.alts:
-        if len(a.stems) == 1:
-            v = a.weight * stems.get(a.stems[0], 0.0)
-        else:
-            v = a.weight * min(stems.get(s, 0.0) for s in a.stems)
+        v = a.weight * min(postings[s].get(entry, 0.0) for s in a.stems)
         if v > best:
             best = v
     return best
@@ -532,26 +384,3 @@ def _last_words(sentences: list[tuple[str, list[Word]]], budget: int) -> list[tu
         kept.append((text, found[-budget:]))
         budget -= len(found)
     return kept[::-1]
-
-
-def _dedupe(terms: list[_QTerm]) -> list[_QTerm]:
-    """Each reading once: a repeated word (or two words that mean the same) counts once."""
-    seen: set[frozenset[tuple[str, ...]] | str] = set()
-    out: list[_QTerm] = []
-    for t in terms:
-        key: frozenset[tuple[str, ...]] | str = frozenset(a.stems for a in t.alts) if t.alts else t.surface
-        if key not in seen:
-            seen.add(key)
-            out.append(t)
-    return out
-
-
-def _cutoff(length: int) -> float | None:
-    """Minimum fuzz.ratio for a typo match: none for short words, where one letter changes meaning."""
-    if length <= 4:
-        return None
-    if length <= 6:
-        return 85.0  # a letter left out or added; a changed letter changes the word ("nummer", "rummer")
-    if length <= 9:
-        return 80.0
-    return 78.0

@@ -109,8 +109,14 @@ def words(text: str) -> list[Word]:
         raw = raw[:MAX_WORD]
         keep = hyphen is not None or (len(raw) >= 2 and raw.isupper())  # "MED-udvalget", "MED"
         danish = not raw.isascii() and _DANISH_LETTERS.search(raw) is not None
-        out.append(Word(fold(raw), keep, danish))
+        out.append(_word(fold(raw), keep, danish))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _word(folded: str, keep: bool, danish: bool) -> Word:
+    # Words repeat: one shared object each keeps large texts small in memory.
+    return Word(folded, keep, danish)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ snapshot, and a failed reload (the files do not validate) leaves the old snapsho
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -20,6 +22,11 @@ from knowledge.matcher import Matcher
 from knowledge.model import KnowledgeBase
 
 logger = logging.getLogger(__name__)
+
+# Every snapshot built in this process gets the next number: the version a snapshot serves under
+# is the content hash of its files plus that number, so it changes on every successful reload
+# (DESIGN.md, /healthz) even when the files did not, while the hash still says which content it is.
+_builds = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ def build_snapshot(path: Path | Sequence[Path]) -> Snapshot:
     """Load and index the knowledge files; raises :class:`~knowledge.model.KnowledgeError`."""
     started = time.perf_counter()
     kb = load_knowledge(path)
+    kb = dataclasses.replace(kb, version=f"{kb.version}.{next(_builds)}")
     matcher = Matcher(kb)
     seconds = time.perf_counter() - started
     logger.info("Built knowledge snapshot %s in %.0f ms", kb.version, seconds * 1000)
