@@ -10,6 +10,7 @@ mistrivsel) always names whom to contact, answered or not.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 GARBAGE_LIMIT = 0.2  # share of unreadable characters above which a message is not a question
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
     """The bot's reply to ``text``; ``org`` limits the answer to one organisation's documents."""
     if garbage_ratio(text) > GARBAGE_LIMIT:
         return Reply(t("ask.unreadable"), answered=False)
-    if not any(c.isalnum() for c in clean(text[:100_000])):
+    if not _LETTER_OR_DIGIT.search(text):  # empty, spaces, punctuation or emoji only
         return Reply(t("ask.empty"), answered=False)
     matcher = snapshot.matcher
     organization = None
@@ -40,7 +42,7 @@ def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
         organization = matcher.resolve_organization(org)
         if organization is None:
             known = ", ".join(snapshot.kb.organizations())
-            return Reply(t("ask.unknown_organization", name=org, known=known), answered=False)
+            return Reply(t("ask.unknown_organization", name=clean(org)[:100], known=known), answered=False)
     result = matcher.match(text, organization)
     if result.answered and result.best is not None:
         reply = _answered(snapshot, result, result.best)

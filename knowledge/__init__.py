@@ -15,6 +15,7 @@ from knowledge.model import (
     Wheel,
     WheelItem,
 )
+from knowledge.normalize import detect_language
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Wheel",
     "WheelItem",
     "build_snapshot",
+    "detect_language",
     "knowledge_files",
     "load_knowledge",
     "summarize",

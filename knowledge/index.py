@@ -28,6 +28,7 @@ QUESTION_WEIGHTS = (0.7, 0.85, 1.0)  # by the number of the entry's questions a 
 KEYWORD_PHRASE_WEIGHT = 0.8  # a word of a multi-word keyword ("uden løn")
 OTHER_FIELDS_BONUS = 0.15  # a word in several fields is more central than in one
 PART_WEIGHT = 0.7  # a compound's parts count less than the compound itself
+QUOTE_ONLY = FIELD_WEIGHTS["quote"]  # the weight of a word found only in the quote
 
 
 @dataclass(slots=True)
@@ -58,8 +59,16 @@ class Index:
         self.lexicon = lexicon
         self._words: dict[str, list[Word]] = {}
         self._vocabulary()
+        # stem -> {entry number: how central the stem is to that entry}
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
         self.entry_index: list[EntryIndex] = [self._index_entry(i, e) for i, e in enumerate(self.entries)]
+        self.postings = dict(self.postings)  # built: a lookup that misses must not add a key
+        # The postings without entries that have the word only in their quote: candidates are
+        # found here, which keeps a large knowledge base fast; scores still count the quotes.
+        self.strong: dict[str, dict[int, float]] = {}
+        for s, post in self.postings.items():
+            strong = {e: w for e, w in post.items() if w > QUOTE_ONLY}
+            self.strong[s] = post if len(strong) == len(post) else strong
         self._idf()
         for idx in self.entry_index:
             for q in idx.questions:
@@ -70,6 +79,7 @@ class Index:
         )
         self._aliases()
         self._words.clear()  # only needed while building
+        del self.surface
         logger.debug("Indexed %d entries, %d stems", len(self.entries), len(self.postings))
 
     # -- texts and stems -------------------------------------------------------------------------
@@ -166,13 +176,15 @@ class Index:
             field_weights[s].append(QUESTION_WEIGHTS[min(hits, len(QUESTION_WEIGHTS)) - 1] * question_best[s])
         for s, ws in field_weights.items():
             ws.sort(reverse=True)
-            self.postings[s][i] = min(1.0, ws[0] + OTHER_FIELDS_BONUS * sum(ws[1:]))
+            # Not capped at 1: among entries that all have the word, the one that has it in
+            # more places is the better candidate. Scores cap it (Matcher).
+            self.postings[s][i] = ws[0] + OTHER_FIELDS_BONUS * sum(ws[1:])
         return idx
 
     def weight(self, stem: str, entry: int) -> float:
-        """How central ``stem`` is to entry number ``entry`` (0: not in it)."""
+        """How central ``stem`` is to entry number ``entry``: 0 (not in it) to 1."""
         post = self.postings.get(stem)
-        return post.get(entry, 0.0) if post else 0.0
+        return min(1.0, post.get(entry, 0.0)) if post else 0.0
 
     def _idf(self) -> None:
         """Normalised IDF (0–1; a word the index lacks has 1) from weighted document frequency."""
@@ -180,16 +192,17 @@ class Index:
         top = math.log(1 + (n + 0.5) / 0.5)
         self.idf: dict[str, float] = {}
         for s, post in self.postings.items():
-            df = sum(post.values())
+            df = sum(min(1.0, w) for w in post.values())
             self.idf[s] = math.log(1 + (n - df + 0.5) / (df + 0.5)) / top
         # Fuzzy lookups compare words of about the same length and the same first letter only
         # (typos seldom hit the first letter): the vocabulary in buckets.
-        buckets: dict[tuple[Language, int, str], list[str]] = defaultdict(list)
+        buckets: dict[tuple[Language, str], list[str]] = defaultdict(list)
         for language, found in self.surface.items():
             own = {s.removeprefix(EN) for s in self.postings if s.startswith(EN) == (language == "en")}
-            for w in sorted(found | own):
-                buckets[language, len(w), w[0]].append(w)
-        self.buckets = dict(buckets)
+            for w in sorted(found | own, key=lambda w: (len(w), w)):
+                buckets[language, w[0]].append(w)
+        # (language, first letter) -> the words by length, and their lengths for bisecting.
+        self.buckets = {key: (words, [len(w) for w in words]) for key, words in buckets.items()}
 
     def _aliases(self) -> None:
         self.aliases: dict[tuple[str, ...], str] = {}

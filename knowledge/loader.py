@@ -280,12 +280,16 @@ class _Builder:
         self.documents.append(Document(org, aliases, title, self.file, tuple(entries)))
 
     def entry(self, node: Node, where: str, org: str, document: str) -> Entry | None:
+        if isinstance(node, MappingNode):  # name the entry by its id in every message, if it has one
+            named = [
+                v.value for k, v in node.value if k.value == "id" and isinstance(v, ScalarNode) and v.value
+            ]
+            where = f"entry '{named[0]}'" if named else where
         keys = self.mapping(node, where, ENTRY_KEYS)
         if keys is None:
             return None
         entry_id = self.text(keys.get("id"), f"{where}.id")
         if entry_id:
-            where = f"entry '{entry_id}'"
             id_node = keys["id"]
             if not ID_RE.match(entry_id):
                 self.problem(id_node, f"{where}: id must be lower case letters, digits and '-'")

@@ -7,9 +7,10 @@ same way everywhere:
 2. :func:`words`: word tokens with two flags the stop-word filter needs (acronym, hyphen prefix).
 3. :func:`fold`: lower case, æ/ø/å and their ASCII spellings ae/oe/aa folded to a/o/a, so
    "sygefravær", "sygefravaer" and "sygefravar" become one word.
-4. :func:`stem`: Snowball Danish on the folded word.
+4. :func:`stem`: Snowball Danish on the folded word (twice: one pass strips one ending).
 5. :class:`Lexicon`: the glossary compiled: stop words, English→Danish words and phrases,
-   Danish synonyms (both ways), sensitive topics; it turns a text into :class:`Term` s.
+   Danish synonyms (one way, as the glossary documents them), sensitive topics; it turns a text
+   into :class:`Term` s.
 6. :class:`CompoundSplitter`: splits compounds against the vocabulary of the knowledge base
    (arbejdsmiljørepræsentant → arbejdsmiljø + repræsentant, with the linking -s-/-e-).
 """
@@ -17,11 +18,12 @@ same way everywhere:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import snowballstemmer
 
@@ -36,8 +38,8 @@ _DANISH_LETTERS = re.compile(r"[æøåÆØÅ]")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
 _GARBAGE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff]")
 _SPACE = re.compile(r"\s")
-_da_stemmer = snowballstemmer.stemmer("danish")
-_en_stemmer = snowballstemmer.stemmer("english")
+_stemmers = threading.local()  # a stemmer keeps state while it works: one per thread (reloads
+# build the index in a worker thread while questions are answered)
 
 MAX_WORD = 40  # longer "words" are garbage: cut, so that nothing downstream is slow on them
 SYNONYM_WEIGHT = 0.85
@@ -70,6 +72,14 @@ def fold(word: str) -> str:
     return word
 
 
+def _stemmer(language: str) -> Any:
+    found = getattr(_stemmers, language, None)
+    if found is None:
+        found = snowballstemmer.stemmer(language)
+        setattr(_stemmers, language, found)
+    return found
+
+
 @lru_cache(maxsize=65536)
 def stem(folded: str) -> str:
     """Snowball Danish stem of a folded word; numbers stay as they are."""
@@ -77,13 +87,14 @@ def stem(folded: str) -> str:
         return folded
     # Twice: Snowball strips one ending per pass, so "arbejdspladsen" would stop at
     # "arbejdsplads" while "arbejdsplads" becomes "arbejdsplad"; "budgettet" and "budget" meet too.
-    return str(_da_stemmer.stemWord(_da_stemmer.stemWord(folded)))
+    danish = _stemmer("danish")
+    return str(danish.stemWord(danish.stemWord(folded)))
 
 
 @lru_cache(maxsize=65536)
 def stem_en(folded: str) -> str:
     """English Snowball stem: used to look English words up in the glossary."""
-    return str(_en_stemmer.stemWord(folded))
+    return str(_stemmer("english").stemWord(folded))
 
 
 @dataclass(frozen=True, slots=True)

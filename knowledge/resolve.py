@@ -12,6 +12,7 @@ and finally as any typo within the cutoff. What stays unknown keeps the highest 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -145,16 +146,16 @@ class Resolver:
         return self._fuzzy_cache[key]
 
     def _fuzzy_lookup(self, surface: str, own: str, language: Language) -> tuple[Alt, ...]:
+        # Typos are looked for in the question's language only: a typo in a word of the
+        # other language is rare, and the lookups are the costly part of a question.
         found: dict[str, float] = {}
-        for lang in ("da", "en"):
-            factor = 0.95 if lang == language else 0.95 * CROSS_LANGUAGE
-            prefix = EN if lang == "en" else ""
-            for query in dict.fromkeys((surface, own)):
-                cutoff = _cutoff(len(query))
-                for choice, score in self._nearby(query, cutoff, lang) if cutoff else ():
-                    s = prefix + (choice if prefix + choice in self.index.postings else stem(choice))
-                    if s in self.index.postings:
-                        found[s] = max(found.get(s, 0.0), factor * score / 100)
+        prefix = EN if language == "en" else ""
+        for query in dict.fromkeys((surface, own)):
+            cutoff = _cutoff(len(query))
+            for choice, score in self._nearby(query, cutoff, language) if cutoff else ():
+                s = prefix + (choice if prefix + choice in self.index.postings else stem(choice))
+                if s in self.index.postings:
+                    found[s] = max(found.get(s, 0.0), 0.95 * score / 100)
         best = sorted(found.items(), key=lambda kv: -kv[1])[:2]
         return tuple(Alt((s,), w) for s, w in best)
 
@@ -167,11 +168,12 @@ class Resolver:
         high = math.floor(n * (200 - cutoff) / cutoff)
         out: list[tuple[str, float]] = []
         for first in dict.fromkeys(query[:2]):
-            for length in range(low, high + 1):
-                choices = self.index.buckets.get((language, length, first))
-                if choices:
-                    hits = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-                    out.extend((c, float(sc)) for c, sc, _ in hits)
+            bucket = self.index.buckets.get((language, first))
+            if bucket:
+                words, lengths = bucket
+                choices = words[bisect_left(lengths, low) : bisect_right(lengths, high)]
+                hits = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+                out.extend((c, float(sc)) for c, sc, _ in hits)
         return out
 
 
