@@ -38,7 +38,7 @@ from knowledge.resolve import QTerm, Resolver, dedupe
 
 logger = logging.getLogger(__name__)
 
-ANSWER_THRESHOLD = 45.0  # at or above: answer
+ANSWER_THRESHOLD = 43.5  # at or above: answer
 SUGGEST_THRESHOLD = 25.0  # from here up to the answer threshold: "did you mean"
 
 # How much of a message is analysed: chatty messages are fine, pasted documents are cut.
@@ -52,7 +52,7 @@ WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a 
 GENERATOR_IDF = 0.25  # terms at least this informative find the candidates
 GENERATORS = 5  # ... the most informative of them
 COMMON_SHARE, COMMON_MIN = 0.05, 250  # a reading in more entries than this finds no candidates
-CANDIDATES = 30  # entries whose coverage is computed
+CANDIDATES = 20  # entries whose coverage is computed
 RERANK = 8  # ... of which the best are compared with their example questions
 RERANK_SHARE = 0.6  # ... if their coverage is at least this share of the best one's
 COMMON_IDF = 0.15  # normalised IDF a word needs before it says anything specific
@@ -62,7 +62,7 @@ COVERAGE_SHARE, SIMILARITY_SHARE, TITLE_SHARE = 0.45, 0.4, 0.15
 CONTACTS_BOOST = 1.2  # on a sensitive question, the entries naming whom to contact
 OFF_TOPIC_FACTOR = 0.6  # a one-word question answered by an entry that only mentions the word
 ORG_INFORMATION = 0.2  # naming the organisation narrows the question down by itself
-OTHER_ORG_FACTOR = 0.5  # the question names an organisation: other organisations' entries
+OTHER_ORG_FACTOR = 0.4  # the question names an organisation: other organisations' entries
 THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
 AMBIGUITY_GAP = 3.0  # points within which entries of two documents are a tie
 
@@ -156,8 +156,8 @@ class Matcher:
         """Score ``text`` against every entry (only ``organization``'s, when given)."""
         if len(text) > MAX_CHARS:  # a pasted document: its head and its tail say what it asks
             text = text[: MAX_CHARS // 2] + "\n" + text[-MAX_CHARS // 2 :]
-        split = [(t, w) for t in _SENTENCE_RE.split(clean_lines(text)) if (w := words(t))]
-        split = _last_words(split[-MAX_SENTENCES:], MAX_WORDS)
+        texts = [t for t in _SENTENCE_RE.split(clean_lines(text)) if t.strip()][-MAX_SENTENCES:]
+        split = _last_words([(t, w) for t in texts if (w := words(t))], MAX_WORDS)
         sentences = [w for _, w in split]
         asks = [t.rstrip().endswith("?") for t, _ in split]
         all_words = [w for s in sentences for w in s]
@@ -384,8 +384,13 @@ def _reading_in(term: QTerm, stems: set[str]) -> bool:
 def _value(term: QTerm, entry: int, postings: dict[str, dict[int, float]]) -> float:
     """How well entry number ``entry`` explains ``term``: the weight of its best reading there."""
     best = 0.0
-    for a in term.alts:
-        v = a.weight * min(1.0, *(postings[s].get(entry, 0.0) for s in a.stems))
+    for a in term.alts:  # the hottest loop of a question: kept plain
+        stems = a.stems
+        if len(stems) == 1:
+            w = postings[stems[0]].get(entry, 0.0)
+        else:
+            w = min(postings[s].get(entry, 0.0) for s in stems)
+        v = a.weight * (w if w < 1.0 else 1.0)
         if v > best:
             best = v
     return best

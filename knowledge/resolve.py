@@ -24,6 +24,7 @@ from knowledge.normalize import Alt, Language, Term, stem
 CROSS_LANGUAGE = 0.5  # a word found only in the other language's text ("bring" in "bringer")
 INFLECTION_WEIGHT = 0.9  # "byen" found as "by"
 SUFFIXES = ("erne", "ene", "en", "et", "er", "ne", "e", "s")
+UNKNOWN_IMPORTANCE = 0.7  # a word the index lacks at all: chat has many words no document uses
 RARE_DF = 2  # a word in at most this many entries may be a typo on either side
 RARE_NEIGHBOUR = CLOSE_TYPO = 0.95 * 0.9  # fuzzy weight of a word one letter away
 
@@ -95,7 +96,7 @@ class Resolver:
         if own in self.index.postings:
             return self._qterm(folded, (Alt((own,), 1.0),), (own,))
         found = self._inflection(folded) or self._fuzzy(folded, own, language)
-        return self._qterm(folded, found) if found else QTerm(folded, (), 1.0)
+        return self._qterm(folded, found) if found else QTerm(folded, (), UNKNOWN_IMPORTANCE)
 
     def _resolve_unknown(self, folded: str, own: str, language: Language) -> list[QTerm]:
         """A word the index lacks: a compound of known words, an inflection, a compound with an
@@ -109,7 +110,7 @@ class Resolver:
             return [self._qterm(folded, fuzzy)]
         if split := self.index.splitter.split(folded, relaxed=True):
             return [self._resolve_word(p, language) for p in split]
-        return [self._qterm(folded, fuzzy)] if fuzzy else [QTerm(folded, (), 1.0)]
+        return [self._qterm(folded, fuzzy)] if fuzzy else [QTerm(folded, (), UNKNOWN_IMPORTANCE)]
 
     def _inflection(self, folded: str) -> tuple[Alt, ...]:
         """Short words the stemmer leaves alone: "byen" is "by", "året" is "år"."""
