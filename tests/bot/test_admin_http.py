@@ -13,14 +13,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot import slack
 from bot.config import ScheduleSettings, Settings, SlackSettings
@@ -32,6 +32,7 @@ from handlers.context import Context
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself
+from tests.aiohttp_types import AiohttpClient, AiohttpServer
 from tests.bot.slack_fakes import SECRET, Call, FakeSlack, Signer, payload
 from tests.bot.teams_fakes import FakeConnector, activity, strings
 from tests.knowledge.edits import (
@@ -42,8 +43,6 @@ from tests.knowledge.edits import (
     serving,
 )
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 ADMIN = "U0ADMIN"
 TEAMS_ADMIN = "00000000-0000-0000-0000-0000000000ad"
 EMPLOYEE = "U0EMPLOYEE"

@@ -7,7 +7,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot import slack
 from bot.config import PACKAGE_KNOWLEDGE, ScheduleSettings, Settings, SlackSettings
@@ -30,10 +30,9 @@ from handlers.messages import Reply, Source, Suggestion
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
+from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import BOT_ID, BOT_USER, SECRET, Call, FakeSlack, Signer, payload
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 MANIFEST = Path(slack.__file__).resolve().parent / "slack_manifest.yaml"
 EMPLOYEE = "U0EMPLOYEE"
 BULLYING = "hvem kontakter jeg om mobning?"
@@ -110,15 +109,6 @@ def make_settings(db: Path, fake: FakeSlack, app_token: str | None = None) -> Se
         admins=frozenset({"slack:U0ADMIN"}),
         schedule=ScheduleSettings(enabled=False),
     )
-
-
-@pytest.fixture
-async def fake_slack(aiohttp_server: AiohttpServer) -> FakeSlack:
-    fake = FakeSlack()
-    server = await aiohttp_server(fake.app())
-    assert server.port is not None
-    fake.port = server.port
-    return fake
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,12 @@ import json
 import logging
 import struct
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ErrorResponseException
 
@@ -30,6 +29,7 @@ from handlers.router import COMMANDS, dispatch, parse
 from handlers.subscriptions import theme_organizations
 from handlers.texts import t
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
+from tests.aiohttp_types import AiohttpClient
 from tests.bot.teams_fakes import (
     APP_ID,
     BOT_TOKEN,
@@ -48,8 +48,6 @@ CHAIR_AAD = "00000000-0000-0000-0000-0000000000c1"
 TEAMS_APP = Path(teams.__file__).resolve().parent / "teams_app"
 
 Client = TestClient[web.Request, web.Application]
-AiohttpClient = Callable[[web.Application], Awaitable[Client]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 
 
 @functools.cache
@@ -71,13 +69,6 @@ def make_context(
     )
     knowledge = KnowledgeService(PACKAGE_KNOWLEDGE, knowledge_snapshot())
     return Context(settings=settings, knowledge=knowledge, store=Storage(db), metrics=Metrics())
-
-
-@pytest.fixture
-async def connector(aiohttp_server: AiohttpServer) -> AsyncIterator[tuple[FakeConnector, str]]:
-    fake = FakeConnector()
-    server = await aiohttp_server(fake.app)
-    yield fake, str(server.make_url("/"))
 
 
 @pytest.fixture

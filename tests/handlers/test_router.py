@@ -21,7 +21,9 @@ from tests.knowledge.edits import copy_knowledge, serving
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[Context]:
     kdir = copy_knowledge(tmp_path)
-    settings = Settings(knowledge_dir=kdir, db_path=tmp_path / "bot.sqlite3", schedule=ScheduleSettings(enabled=False))
+    settings = Settings(
+        knowledge_dir=kdir, db_path=tmp_path / "bot.sqlite3", schedule=ScheduleSettings(enabled=False)
+    )
     context = Context(settings, serving(kdir), Storage(settings.db_path), Metrics())
     yield context
     context.store.close()
@@ -45,7 +47,9 @@ def test_command_words_route_to_their_command(text: str, name: str, argument: st
     assert cmd is not None and cmd.name == name and arg == argument
 
 
-@pytest.mark.parametrize("text", ["status på sygefravær", "tema for mobning", "hjælp til sygefravær", "reload min kaffe"])
+@pytest.mark.parametrize(
+    "text", ["status på sygefravær", "tema for mobning", "hjælp til sygefravær", "reload min kaffe"]
+)
 def test_a_command_word_inside_a_question_is_still_a_question(text: str) -> None:
     assert parse(text) == (None, text)
 

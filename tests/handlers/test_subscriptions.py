@@ -13,17 +13,11 @@ from handlers.context import Context
 from handlers.router import parse
 from handlers.texts import t
 from scheduler.rotation import ThemeCalendar
+from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack, Signer, payload
-from tests.scheduler.helpers import ALLEROD, AiohttpClient, AiohttpServer, local, make_context, say, settings
+from tests.scheduler.helpers import ALLEROD, local, make_context, say, settings
 
 ALBERTSLUND = "Albertslund Kommune"
-
-
-@pytest.fixture
-async def fake_slack(aiohttp_server: AiohttpServer) -> FakeSlack:
-    fake = FakeSlack()
-    fake.port = (await aiohttp_server(fake.app())).port
-    return fake
 
 
 @pytest.fixture

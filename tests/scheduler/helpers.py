@@ -4,14 +4,10 @@ Connector), and a clock that stands still."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import PACKAGE_KNOWLEDGE, MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
 from bot.metrics import Metrics
@@ -24,8 +20,6 @@ from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from scheduler.delivery import Pacer, RetryPolicy
 from tests.bot.slack_fakes import SECRET, FakeSlack
 
-AiohttpClient = Callable[[web.Application], Awaitable[TestClient]]
-AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 CPH = ZoneInfo("Europe/Copenhagen")
 ALLEROD = "Allerød Kommune"
 CHAIR = "U0CHAIR"

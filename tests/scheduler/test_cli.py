@@ -17,8 +17,9 @@ import pytest
 from bot.cli import build_parser
 from bot.storage import Storage
 from scheduler.cli import run_post, run_schedule
+from tests.aiohttp_types import AiohttpServer
 from tests.bot.slack_fakes import FakeSlack
-from tests.scheduler.helpers import ALLEROD, AiohttpServer, settings
+from tests.scheduler.helpers import ALLEROD, settings
 
 
 def run(argv: list[str], db: Path, fake: FakeSlack | None = None) -> int:

@@ -9,9 +9,10 @@ from bot.storage import Storage
 from handlers.context import Context
 from scheduler.delivery import Pacer, RetryPolicy, deliver
 from scheduler.jobs import post_med_reminders, post_weekly_theme
+from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
 from tests.bot.teams_fakes import FakeConnector, activity, strings
-from tests.scheduler.helpers import ALLEROD, CHAIR, AiohttpClient, make_context, say, without_client_retries
+from tests.scheduler.helpers import ALLEROD, CHAIR, make_context, say, without_client_retries
 
 JAN_4, JAN_11 = date(2027, 1, 4), date(2027, 1, 11)
 

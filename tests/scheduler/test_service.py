@@ -11,8 +11,9 @@ from pathlib import Path
 
 from bot.server import create_app
 from scheduler.service import PURGE_JOB_ID, REMINDER_JOB_ID, THEME_JOB_ID, SchedulerService
+from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
-from tests.scheduler.helpers import CHAIR, AiohttpClient, local, make_context, say, without_client_retries
+from tests.scheduler.helpers import CHAIR, local, make_context, say, without_client_retries
 
 
 async def test_the_scheduler_starts_and_stops_with_the_application(
