@@ -77,7 +77,7 @@ def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
         answered=True,
         language=lang,
         source=Source(entry.organization, entry.document, entry.section, entry.quote),
-        score=match.score,
+        score=min(100.0, match.score),  # a confidence: the rerank's boosts may pass 100
         entry_id=entry.id,
         title=entry.title,
     )
@@ -98,7 +98,7 @@ def _declined(snapshot: Snapshot, result: Result) -> Reply:
         answered=False,
         language=lang,
         suggestions=suggestions,
-        score=best.score if best else 0.0,
+        score=min(100.0, best.score) if best else 0.0,
     )
 
 

@@ -394,7 +394,10 @@ _add(
             "en": "• {title} ({entry}): {up} 👍 / {down} 👎",
         },
         "admin.stats.no_feedback": {"da": "Ingen feedback endnu.", "en": "No feedback yet."},
-        "admin.stats.removed_entry": {"da": "(indslaget findes ikke længere)", "en": "(entry no longer exists)"},
+        "admin.stats.removed_entry": {
+            "da": "(indslaget findes ikke længere)",
+            "en": "(entry no longer exists)",
+        },
     }
 )
 

@@ -47,7 +47,7 @@ class EntryIndex:
 
     questions: list[Question] = field(default_factory=list)  # and one-word keywords; the title last
     topics: set[str] = field(default_factory=set)  # stems of the title and one-word keywords
-    names: set[str] = field(default_factory=set)  # stems of the title and the section
+    names: set[str] = field(default_factory=set)  # stems of the section: a theme's name
 
 
 class Index:
@@ -165,7 +165,7 @@ class Index:
                     field_weights[s].append(base * w)
             if kind == "title" or single:
                 idx.topics.update(stems)
-            if kind in ("title", "section"):
+            if kind == "section":  # a theme's own name; titles also name kinds ("Værdi: Mod")
                 idx.names.update(stems)
             if kind in ("question", "title") or single:  # a one-word keyword is how people name it
                 core = tuple(sorted(s for s, w in stems.items() if w == 1.0))
