@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 Kind = Literal["theme", "value", "focus-area", "section", "statement", "responsibility", "curated"]
@@ -129,12 +130,17 @@ class KnowledgeBase:
     loaded_at: datetime
     path: str = ""
 
-    @property
+    # Computed once per knowledge base (it never changes): health checks, help and feedback ask often.
+    @cached_property
     def entries(self) -> tuple[Entry, ...]:
         return tuple(e for d in self.documents for e in d.entries)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
     def entry(self, entry_id: str) -> Entry | None:
-        return next((e for e in self.entries if e.id == entry_id), None)
+        return self._by_id.get(entry_id)
 
     def organizations(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(d.organization for d in self.documents))
