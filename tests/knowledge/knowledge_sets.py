@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "knowledge" / "data"
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 QUESTIONS = Path(__file__).resolve().parent / "questions.yaml"
+BLIND = Path(__file__).with_name("questions_blind.yaml")
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"  # present beside the checkout, not in it
 
 
