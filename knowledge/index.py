@@ -208,10 +208,11 @@ class Index:
         self.aliases: dict[tuple[str, ...], str] = {}
         for doc in self.kb.documents:
             short = re.sub(r"\s+kommune$", "", doc.organization, flags=re.IGNORECASE)
-            for name in {doc.organization, *doc.aliases, short, f"{short}s"}:
+            for name in {doc.organization, *doc.aliases, short}:
                 key = tuple(w.folded for w in words(clean(name)))
                 if key:
-                    for variant in (key, (*key, "kommune"), (*key, "kommunes")):
+                    genitive = (*key[:-1], key[-1] + "s")  # "LTKs", "Gentoftes": Danish genitive
+                    for variant in (key, genitive, (*key, "kommune"), (*key, "kommunes")):
                         self.aliases.setdefault(variant, doc.organization)
         self.alias_len = max((len(k) for k in self.aliases), default=1)
         self.alias_starts = frozenset(k[0] for k in self.aliases)

@@ -82,6 +82,7 @@ def test_an_organisation_named_in_the_question_is_preferred(real: Matcher) -> No
         ("Lyngby-Taarbæks temaer", "Lyngby-Taarbæk Kommune"),
         ("fokusområder for ledelse i Gentofte", "Gentofte Kommune"),
         ("Allerøds fem temaer", "Allerød Kommune"),
+        ("hvad går LTKs grundlag ud på", "Lyngby-Taarbæk Kommune"),  # the genitive of any alias
     ]:
         result = real.match(question)
         assert result.organization == org and result.best and result.best.entry.organization == org, question
