@@ -16,6 +16,7 @@ REAL = ROOT / "knowledge" / "data"
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 QUESTIONS = Path(__file__).resolve().parent / "questions.yaml"
 BLIND = Path(__file__).with_name("questions_blind.yaml")
+BLIND2 = Path(__file__).with_name("questions_blind2.yaml")
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"  # present beside the checkout, not in it
 
 

@@ -46,6 +46,12 @@ def test_accuracy_on_questions_written_blind() -> None:
     assert oos == 1.0, misses
 
 
+def test_accuracy_on_a_second_set_written_blind_in_the_dev_sets_style() -> None:
+    in_scope, oos, misses = score(knowledge_sets.BLIND2)
+    assert in_scope >= 0.85, misses
+    assert oos == 1.0, misses
+
+
 @pytest.mark.skipif(
     not knowledge_sets.DEV.is_file(), reason="../shared/eval/dev.yaml is not beside this checkout"
 )
