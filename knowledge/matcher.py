@@ -39,6 +39,7 @@ from knowledge.resolve import QTerm, Resolver, dedupe
 logger = logging.getLogger(__name__)
 
 ANSWER_THRESHOLD = 43.5  # at or above: answer
+SENSITIVE_THRESHOLD = 35.0  # a question on bullying, violence, … best met by whom to contact
 SUGGEST_THRESHOLD = 25.0  # from here up to the answer threshold: "did you mean"
 
 # How much of a message is analysed: chatty messages are fine, pasted documents are cut.
@@ -96,7 +97,14 @@ class Result:
 
     @property
     def answered(self) -> bool:
-        return self.best is not None and self.best.score >= ANSWER_THRESHOLD
+        best = self.best
+        if best is None:
+            return False
+        # Someone who writes about being bullied or threatened, however they put it, is best
+        # answered with whom to tell: a contacts entry on the topic answers at a lower confidence.
+        if self.sensitive and best.entry.contacts:
+            return best.score >= SENSITIVE_THRESHOLD
+        return best.score >= ANSWER_THRESHOLD
 
     def suggestions(self, limit: int = 3) -> tuple[Match, ...]:
         """ "Did you mean" candidates: the best matches in the middle band."""

@@ -105,6 +105,18 @@ def test_the_real_bullying_question_names_whom_to_contact(real: Snapshot) -> Non
         )
 
 
+def test_a_long_report_of_violence_is_answered_with_whom_to_tell(real: Snapshot) -> None:
+    # Chatty, and with words no document uses, so the match is less certain than for a short
+    # question; on a sensitive topic the entry naming the contacts answers all the same.
+    reply = answer(real, "en borger slog ud efter mig i borgerservice i går, hvem skal jeg fortælle det til?")
+    assert reply.answered and reply.source is not None and "tillidsrepræsentant" in reply.source.quote
+
+
+def test_bullying_outside_work_is_not_answered_from_the_workplace_policy(real: Snapshot) -> None:
+    reply = answer(real, "min søn bliver mobbet i skolen")
+    assert not reply.answered and reply.source is None
+
+
 def test_an_unknown_organisation_is_named_with_the_known_ones(mini: Snapshot) -> None:
     reply = answer(mini, "sundhedstjek", org="Odense")
     assert not reply.answered and "Odense" in reply.text and "Testrup Kommune" in reply.text
