@@ -113,8 +113,10 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     _known(knowledge, where, "knowledge.", {"path"})
     kpath = env.get("GRUNDLAGBOT_KNOWLEDGE") or knowledge.get("path")
     knowledge_dir = _resolve(base, kpath) if kpath else PACKAGE_KNOWLEDGE
-    if not knowledge_dir.is_dir() and kpath and not env.get("GRUNDLAGBOT_KNOWLEDGE"):
-        knowledge_dir = PACKAGE_KNOWLEDGE if not knowledge_dir.exists() else knowledge_dir
+    if kpath and not knowledge_dir.exists() and not env.get("GRUNDLAGBOT_KNOWLEDGE"):
+        # app.yaml's relative path outside a checkout (the package installed elsewhere): the
+        # knowledge files that ship with the package.
+        knowledge_dir = PACKAGE_KNOWLEDGE
     if not knowledge_dir.is_dir():
         raise ConfigError(f"{where}: knowledge.path: {knowledge_dir} is not a directory")
 
