@@ -40,7 +40,7 @@ from knowledge.service import Snapshot  # noqa: E402
 
 REAL = ROOT / "knowledge" / "data"
 QUESTION_SETS = [
-    ROOT / "tests" / "knowledge" / "questions.yaml",
+    ROOT / "tests" / "knowledge" / "sets" / "tuning_own.yaml",
     ROOT.parent / "shared" / "eval" / "dev.yaml",
 ]
 FILLER = [

@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file", help="YAML question set")
     ev.add_argument("--verbose-misses", action="store_true", help="show the answer given for each miss")
 
+    train = sub.add_parser("train", help="refit the answer/decline decision model; print held-out scores")
+    train.add_argument("sets", nargs="*", help="tuning sets (default: SETS_DIR/tuning_*.yaml)")
+    train.add_argument("--sets-dir", default="tests/knowledge/sets", help="where the tuning sets are")
+    train.add_argument(
+        "--out", help="where to write the model (default: the packaged knowledge/decision.json)"
+    )
+    train.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
+
     sched = sub.add_parser("schedule", help="preview upcoming scheduled posts")
     sched.add_argument("--from", dest="start", type=_day, help="first day (default today)")
     sched.add_argument("--weeks", type=_positive, default=8, help="how many weeks ahead (default 8)")
@@ -81,6 +89,10 @@ def _command(name: str) -> Command:
             "check": cli_knowledge.run_check,
             "eval": cli_knowledge.run_eval,
         }[name]
+    if name == "train":
+        from bot.train import run_train
+
+        return run_train
     if name == "serve":
         from bot.server import run_serve
 

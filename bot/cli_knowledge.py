@@ -142,6 +142,7 @@ class Case:
     phrases: tuple[str, ...]
     organization: str | None
     out_of_scope: bool
+    category: str = ""  # optional `cat:` (short, long, situational, english, typos, roles, oos)
 
 
 def _fold_space(text: str) -> str:
@@ -166,7 +167,8 @@ def read_cases(path: Path) -> list[Case]:
         if not valid or not (phrases or oos):
             raise ValueError(f"{path}: case {i}: 'any' must be a list of phrases (or oos: true)")
         org = item.get("org")
-        cases.append(Case(item["q"], tuple(phrases), str(org) if org else None, oos))
+        category = str(item.get("cat") or ("oos" if oos else ""))
+        cases.append(Case(item["q"], tuple(phrases), str(org) if org else None, oos, category))
     return cases
 
 
@@ -177,10 +179,16 @@ def passes(case: Case, reply: Reply) -> bool:
         return not reply.answered
     if not reply.answered or reply.source is None:
         return False
-    haystack = _fold_space(" ".join((reply.text, reply.source.section, reply.source.quote)))
+    source = reply.source
+    return found_in(case, (reply.text, source.section, source.quote), source.organization)
+
+
+def found_in(case: Case, texts: tuple[str, ...], organization: str) -> bool:
+    """One of the case's phrases is in ``texts``, and ``organization`` is the one expected."""
+    haystack = _fold_space(" ".join(texts))
     if not any(_fold_space(p) in haystack for p in case.phrases):
         return False
-    return case.organization is None or case.organization.casefold() in reply.source.organization.casefold()
+    return case.organization is None or case.organization.casefold() in organization.casefold()
 
 
 def _describe(reply: Reply) -> str:
@@ -203,9 +211,13 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     misses: list[str] = []
     passed = {True: 0, False: 0}
+    per_category: dict[str, list[int]] = {}
     for case in cases:
         reply = answer(snapshot, case.question)
-        if passes(case, reply):
+        ok = passes(case, reply)
+        tally = per_category.setdefault(case.category, [0, 0])
+        tally[0], tally[1] = tally[0] + int(ok), tally[1] + 1
+        if ok:
             passed[case.out_of_scope] += 1
             continue
         want = "decline" if case.out_of_scope else " | ".join(case.phrases)
@@ -217,6 +229,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     oos = len(cases) - in_scope
     print(f"in scope: {passed[False]}/{in_scope} correct ({_pct(passed[False], in_scope)})")
     print(f"out of scope: {passed[True]}/{oos} declined ({_pct(passed[True], oos)})")
+    if len(per_category) > 1 or "" not in per_category:
+        for name, (right, n) in sorted(per_category.items()):
+            print(f"  {name or 'other'}: {right}/{n} ({_pct(right, n)})")
     if misses:
         print("misses:")
         print("\n".join(misses))

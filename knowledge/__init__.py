@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.loader import knowledge_files, load_knowledge, summarize
-from knowledge.matcher import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Match, Matcher, Result
+from knowledge.matcher import SUGGEST_THRESHOLD, Match, Matcher, Result
 from knowledge.model import (
     Document,
     Entry,
@@ -19,7 +19,6 @@ from knowledge.normalize import detect_language
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 
 __all__ = [
-    "ANSWER_THRESHOLD",
     "SUGGEST_THRESHOLD",
     "Document",
     "Entry",

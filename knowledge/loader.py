@@ -20,12 +20,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from knowledge.model import (
     KINDS,
+    ROLES,
     Bilingual,
     Document,
     Entry,
+    FollowUpRole,
+    FollowUps,
     Glossary,
     KnowledgeBase,
     KnowledgeError,
+    Phrases,
     Problem,
     Theme,
     Wheel,
@@ -43,9 +47,16 @@ DOCUMENT_KEYS = {"organization": True, "aliases": False, "document": True, "sour
 ENTRY_KEYS = {
     "id": True, "kind": True, "section": True, "title": True, "answer": True, "quote": True,
     "questions": True, "keywords": True, "contacts": False, "theme": False, "related": False,
+    "role": False,
 }  # fmt: skip
 THEME_KEYS = {"order": True, "statements": False, "leaders": False, "employees": False, "discuss": False}
-GLOSSARY_KEYS = {"english": False, "synonyms": False, "stopwords": False, "sensitive": False}
+GLOSSARY_KEYS = {
+    "english": False, "synonyms": False, "stopwords": False, "sensitive": False, "roles": False,
+    "followups": False,
+    "situations": False, "facts": False,
+}  # fmt: skip
+FOLLOWUP_KEYS = {"openers": False, "conditions": False, "elaborate": False, "roles": False}
+FOLLOWUP_ROLE_KEYS = {"ask": True, "da": False, "en": False}
 WHEEL_KEYS = {"organization": True, "example": False, "items": True}
 ITEM_KEYS = {
     "id": True, "title": True, "month": False, "week": False, "discuss": False, "fixed": False,
@@ -150,6 +161,9 @@ class _Builder:
     stop_da: set[str] = field(default_factory=set)
     stop_en: set[str] = field(default_factory=set)
     sensitive: set[str] = field(default_factory=set)
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    facts: tuple[str, ...] = ()
+    followups: FollowUps = field(default_factory=FollowUps)
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     refs: list[tuple[str, str, int, str]] = field(default_factory=list)  # id, file, line, what
     file: str = ""
@@ -298,6 +312,9 @@ class _Builder:
         if kind and kind not in KINDS:
             self.problem(keys["kind"], f"{where}: unknown kind '{kind}' (expected one of {', '.join(KINDS)})")
         questions = self.questions(keys.get("questions"), f"{where}.questions")
+        role = self.text(keys.get("role"), f"{where}.role", required=False)
+        if role and role not in ROLES:
+            self.problem(keys["role"], f"{where}: unknown role '{role}' (expected one of {', '.join(ROLES)})")
         related = self.texts(keys.get("related"), f"{where}.related")
         if "related" in keys:
             self.refs.extend((r, self.file, _line(keys["related"]), f"{where}: related") for r in related)
@@ -315,6 +332,7 @@ class _Builder:
             questions_en=questions[1],
             keywords=self.texts(keys.get("keywords"), f"{where}.keywords"),
             contacts=self.boolean(keys.get("contacts"), f"{where}.contacts"),
+            role=role if role in ROLES else "",
             theme=self.theme(theme_node, f"{where}.theme") if theme_node is not None else None,
             related=related,
             file=self.file,
@@ -361,6 +379,21 @@ class _Builder:
             sens = self.mapping(keys["sensitive"], "glossary.sensitive", {"topics": True})
             if sens is not None:
                 self.sensitive.update(self.texts(sens.get("topics"), "glossary.sensitive.topics"))
+        if "situations" in keys:
+            situations = self.mapping(keys["situations"], "glossary.situations", {"da": False, "en": False})
+            for lang, table in (("da", self.synonyms), ("en", self.english)):
+                for word, targets in self.word_map(
+                    (situations or {}).get(lang), f"glossary.situations.{lang}"
+                ).items():
+                    table[word] = tuple(dict.fromkeys(table.get(word, ()) + targets))
+        if "facts" in keys:
+            self.facts += self.texts(keys["facts"], "glossary.facts")
+        if "roles" in keys:
+            roles = self.mapping(keys["roles"], "glossary.roles", dict.fromkeys(ROLES, False))
+            for role, phrases in (roles or {}).items():
+                self.roles[role] = self.roles.get(role, ()) + self.texts(phrases, f"glossary.roles.{role}")
+        if "followups" in keys:
+            self.add_followups(keys["followups"])
 
     def word_map(self, node: Node | None, where: str) -> dict[str, tuple[str, ...]]:
         if node is None:
@@ -388,7 +421,60 @@ class _Builder:
             stopwords_da=frozenset(self.stop_da),
             stopwords_en=frozenset(self.stop_en),
             sensitive=frozenset(self.sensitive),
+            roles=dict(self.roles),
+            facts=self.facts,
+            followups=self.followups,
         )
+
+    # -- follow-ups --------------------------------------------------------------------------
+
+    def add_followups(self, node: Node) -> None:
+        keys = self.mapping(node, "glossary.followups", FOLLOWUP_KEYS)
+        if keys is None:
+            return
+        old = self.followups
+        found = {
+            k: self.phrases(keys.get(k), f"glossary.followups.{k}")
+            for k in ("openers", "conditions", "elaborate")
+        }
+        roles = dict(old.roles)
+        if "roles" in keys:
+            roles.update(self.followup_roles(keys["roles"], "glossary.followups.roles"))
+        self.followups = FollowUps(
+            openers=_joined(old.openers, found["openers"]),
+            conditions=_joined(old.conditions, found["conditions"]),
+            elaborate=_joined(old.elaborate, found["elaborate"]),
+            roles=roles,
+        )
+
+    def phrases(self, node: Node | None, where: str) -> Phrases:
+        keys = self.mapping(node, where, {"da": False, "en": False}) if node is not None else None
+        if keys is None:
+            return Phrases()
+        return Phrases(self.texts(keys.get("da"), f"{where}.da"), self.texts(keys.get("en"), f"{where}.en"))
+
+    def followup_roles(self, node: Node, where: str) -> dict[str, FollowUpRole]:
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{where}: expected a mapping of role: {{ask, da, en}}")
+            return {}
+        roles: dict[str, FollowUpRole] = {}
+        for key_node, value in node.value:
+            name = self.text(key_node, f"{where} key")
+            if name and not ID_RE.match(name):
+                self.problem(key_node, f"{where}: role '{name}' must be lower case letters, digits and '-'")
+            keys = self.mapping(value, f"{where}.{name}", FOLLOWUP_ROLE_KEYS)
+            if name in roles:
+                self.problem(key_node, f"{where}: duplicate role '{name}'")
+            if keys is None or not name:
+                continue
+            words = Phrases(
+                self.texts(keys.get("da"), f"{where}.{name}.da"),
+                self.texts(keys.get("en"), f"{where}.{name}.en"),
+            )
+            if not words.da and not words.en:
+                self.problem(value, f"{where}.{name}: give the words that name the role under da or en")
+            roles[name] = FollowUpRole(self.text(keys.get("ask"), f"{where}.{name}.ask"), words)
+        return roles
 
     # -- wheel -------------------------------------------------------------------------------
 
@@ -450,6 +536,10 @@ class _Builder:
         for ref, file, line, what in self.refs:
             if ref not in self.ids:
                 self.problems.append(Problem(file, line, f"{what}: no entry with id '{ref}'"))
+
+
+def _joined(first: Phrases, then: Phrases) -> Phrases:
+    return Phrases(first.da + then.da, first.en + then.en)
 
 
 def summarize(kb: KnowledgeBase) -> dict[str, int]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz
 
+from knowledge.decision import DecisionModel, Signals, load_model
 from knowledge.index import Index
 from knowledge.model import THEME_KINDS, Entry, KnowledgeBase
 from knowledge.normalize import Language, Lexicon, Word, clean, words
@@ -38,9 +40,9 @@ from knowledge.resolve import QTerm, Resolver, dedupe
 
 logger = logging.getLogger(__name__)
 
-ANSWER_THRESHOLD = 43.5  # at or above: answer
-SENSITIVE_THRESHOLD = 35.0  # a question on bullying, violence, … best met by whom to contact
-SUGGEST_THRESHOLD = 25.0  # from here up to the answer threshold: "did you mean"
+# Whether to answer is the decision model's (knowledge/decision.py); the ranking score only
+# orders the entries and says which of them are worth offering under "did you mean".
+SUGGEST_THRESHOLD = 25.0  # a ranking score below this is too far off to suggest
 
 # How much of a message is analysed: chatty messages are fine, pasted documents are cut.
 MAX_CHARS = 4000  # the head and the tail of longer messages
@@ -48,6 +50,8 @@ MAX_SENTENCES = 12
 MAX_WORDS = 200  # the last words: a chatty message asks at its end
 MAX_TERMS = 40  # content terms (the first and the last of longer messages)
 WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a time
+ASKED_MIN_TERMS = 2  # an asking sentence with this many known words carries the question ...
+BACKGROUND = 0.4  # ... and the other sentences' words count this much
 
 # Scoring (calibrated on the project's question sets; see the module docstring).
 GENERATOR_IDF = 0.25  # terms at least this informative find the candidates
@@ -65,6 +69,8 @@ OFF_TOPIC_FACTOR = 0.6  # a one-word question answered by an entry that only men
 ORG_INFORMATION = 0.2  # naming the organisation narrows the question down by itself
 OTHER_ORG_FACTOR = 0.4  # the question names an organisation: other organisations' entries
 THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
+ROLE_MATCH, ROLE_OTHER = 1.25, 0.6  # "som leder …": the leaders' duties before the employees'
+
 AMBIGUITY_GAP = 3.0  # points within which entries of two documents are a tie
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -78,11 +84,13 @@ class Match:
     score: float
     coverage: float = 0.0
     similarity: float = 0.0
+    title: float = 0.0  # share of the entry's title the question names
+    specificity: float = 0.0  # specific information matched, relative to SPECIFICITY_FLOOR
 
 
 @dataclass(frozen=True)
 class Result:
-    """What the matcher found for one question."""
+    """What the matcher found for one question, and whether it is confident enough to answer."""
 
     matches: tuple[Match, ...]  # best first
     language: Language
@@ -90,6 +98,10 @@ class Result:
     sensitive: tuple[str, ...]  # sensitive topics the question touches
     terms: tuple[str, ...] = ()  # the analysed terms, for debugging and statistics
     unknown: tuple[str, ...] = ()  # words the knowledge base does not know
+    signals: Signals | None = None  # of the best match: what the decision model weighs
+    confidence: float = 0.0  # the model's probability that the best match answers the question
+    confident: bool = False  # at or above the model's answer threshold, and not a tie
+    suggest: bool = False  # at or above the model's suggestion threshold
 
     @property
     def best(self) -> Match | None:
@@ -97,24 +109,19 @@ class Result:
 
     @property
     def answered(self) -> bool:
-        best = self.best
-        if best is None:
-            return False
-        # Someone who writes about being bullied or threatened, however they put it, is best
-        # answered with whom to tell: a contacts entry on the topic answers at a lower confidence.
-        if self.sensitive and best.entry.contacts:
-            return best.score >= SENSITIVE_THRESHOLD
-        return best.score >= ANSWER_THRESHOLD
+        return self.confident and self.best is not None
 
     def suggestions(self, limit: int = 3) -> tuple[Match, ...]:
-        """ "Did you mean" candidates: the best matches in the middle band."""
+        """ "Did you mean" candidates: the best matches, when the best one is close."""
+        if not self.suggest:
+            return ()
         return tuple(m for m in self.matches if m.score >= SUGGEST_THRESHOLD)[:limit]
 
 
 class Matcher:
     """Answers questions from one :class:`KnowledgeBase`; immutable once built, safe to share."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, model: DecisionModel | None = None) -> None:
         self.kb = kb
         self.entries: tuple[Entry, ...] = kb.entries
         self._position = {e.id: i for i, e in enumerate(self.entries)}
@@ -125,6 +132,12 @@ class Matcher:
         self.lexicon = Lexicon(kb.glossary, keep)
         self.index = Index(kb, self.lexicon)
         self.resolver = Resolver(self.index)
+        self.model = model or load_model()
+        self.facts = frozenset(tuple(w.folded for w in words(clean(p))) for p in kb.glossary.facts)
+        self.roles = {
+            role: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
+            for role, phrases in kb.glossary.roles.items()
+        }
 
     # -- organisations and contacts --------------------------------------------------------------
 
@@ -176,18 +189,26 @@ class Matcher:
             content, found = self.index.take_organization(sentence)
             named = named or found
             parts.append(self.resolver.resolve(self.lexicon.terms(content, language), language))
-        qterms = dedupe([t for part in parts for t in part])
+        centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
+        asked = dedupe(parts[centre]) if parts else []
+        qterms = dedupe(asked + [t for part in parts for t in part])
+        if len(parts) > 1 and sum(1 for t in asked if t.alts) >= ASKED_MIN_TERMS:
+            # The sentence that asks says what is asked; the background may narrow the topic
+            # down but not pull the answer towards a passage about the background.
+            mine = set(asked)
+            qterms = [t if t in mine else replace(t, importance=t.importance * BACKGROUND) for t in qterms]
         if len(qterms) > MAX_TERMS:
             qterms = qterms[: MAX_TERMS - 10] + qterms[-10:]
         hits: dict[QTerm, dict[int, float]] = {}  # each term's postings, once per message
-        matches = self._score(qterms, organization, named, hits)
+        role = self._role(all_words)
+        fact = self._asks_for_fact(all_words)
+        matches = self._score(qterms, organization, named, hits, role)
         if len(qterms) >= WINDOW_MIN_TERMS and len(parts) > 1:
-            matches = self._best_window(parts, asks, matches, organization, named, hits)
+            matches = self._best_window(parts, centre, matches, organization, named, hits, role)
         sensitive = tuple(self.lexicon.sensitive_topics(qterms))
         if sensitive:
             matches = self._prefer_contacts(matches, sensitive)
-        matches = _ambiguous(matches)
-        return Result(
+        result = Result(
             matches=tuple(matches[:limit]),
             language=language,
             organization=organization or named,
@@ -195,18 +216,80 @@ class Matcher:
             terms=tuple(t.surface for t in qterms),
             unknown=tuple(t.surface for t in qterms if not t.alts),
         )
+        return self._decide(result, qterms, asked or qterms, fact)
+
+    def _decide(self, result: Result, qterms: list[QTerm], asked: list[QTerm], fact: bool) -> Result:
+        """The decision model's verdict on the best match."""
+        best = result.best
+        if best is None:
+            return result
+        e = self._position[best.entry.id]
+        # The runner-up that would be another answer: another heading of the same organisation.
+        # (Another municipality's passage on the same topic is no doubt about the topic; it is
+        # the tie rule's business, and the signal keeps its meaning as municipalities are added.)
+        org, section = best.entry.organization, best.entry.section
+        runner_up = next(
+            (
+                m.score
+                for m in result.matches[1:]
+                if m.entry.organization == org and m.entry.section != section
+            ),
+            0.0,
+        )
+        total = sum(t.importance for t in qterms) or 1.0
+        asked_total = sum(t.importance for t in asked) or 1.0
+        signals = Signals(
+            score=min(1.2, best.score / 100),
+            coverage=best.coverage,
+            similarity=best.similarity,
+            title=best.title,
+            specificity=best.specificity,
+            margin=(best.score - runner_up) / 100,
+            unknown=sum(t.importance for t in qterms if not t.alts) / total,
+            asked=sum(t.importance * _value(t, e, self.index.postings) for t in asked if t.alts)
+            / asked_total,
+            terms=math.log1p(len(qterms)) / math.log1p(MAX_TERMS),
+            single=1.0 if len(qterms) == 1 else 0.0,
+            contacts=1.0 if result.sensitive and best.entry.contacts else 0.0,
+            fact=1.0 if fact else 0.0,
+        )
+        confidence = self.model.probability(signals)
+        # Whom to tell about bullying or threats is the same advice in every municipality's
+        # policy: a tie between municipalities does not hold that answer back.
+        tie = not signals.contacts and _tie(list(result.matches))
+        return replace(
+            result,
+            signals=signals,
+            confidence=confidence,
+            confident=confidence >= self.model.answer and not tie,
+            suggest=confidence >= self.model.suggest or tie,
+        )
+
+    def _asks_for_fact(self, found: list[Word]) -> bool:
+        folded = [w.folded for w in found]
+        return any(tuple(folded[i : i + len(p)]) == p for p in self.facts for i in range(len(folded)))
+
+    def _role(self, found: list[Word]) -> str | None:
+        """The role a question names ("som leder", "as an employee"), when it names one only."""
+        folded = [w.folded for w in found]
+        named = [
+            role
+            for role, phrases in self.roles.items()
+            if any(tuple(folded[i : i + len(p)]) == p for p in phrases for i in range(len(folded)))
+        ]
+        return named[0] if len(named) == 1 else None
 
     def _best_window(
         self,
         parts: list[list[QTerm]],
-        asks: list[bool],
+        centre: int,
         matches: list[Match],
         org: str | None,
         named: str | None,
         hits: dict[QTerm, dict[int, float]],
+        role: str | None,
     ) -> list[Match]:
         """Chatty messages: the whole, or the question in it with the sentence before or after."""
-        centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
         spans = [(centre, centre + 1), (centre - 1, centre + 1), (centre, centre + 2)]
         best = matches
         for i, j in spans:
@@ -215,7 +298,7 @@ class Matcher:
             window = dedupe([t for part in parts[i:j] for t in part])
             if sum(1 for t in window if t.alts) < 2:
                 continue
-            found = self._score(window, org, named, hits)
+            found = self._score(window, org, named, hits, role)
             if found and (not best or found[0].score > best[0].score):
                 best = found
         return best
@@ -241,6 +324,7 @@ class Matcher:
         organization: str | None,
         named: str | None,
         hits: dict[QTerm, dict[int, float]],
+        role: str | None = None,
     ) -> list[Match]:
         if not qterms:
             return []
@@ -270,7 +354,7 @@ class Matcher:
             # Ties on coverage go to entries whose title or keywords name the question's words,
             # then to those that have them in more places.
             scored.append((coverage * factor, naming, strength, -e, coverage, specific))
-        query = _Query(qterms, org)
+        query = _Query(qterms, org, role)
         ranked = heapq.nlargest(RERANK, scored)
         # Candidates far behind the best on coverage cannot win the rerank: skip them.
         ranked = [r for r in ranked if r[0] >= RERANK_SHARE * ranked[0][0]]
@@ -342,6 +426,8 @@ class Matcher:
         score = 100 * blend * specificity * explained
         if query.organization and entry.organization != query.organization:
             score *= OTHER_ORG_FACTOR
+        if query.role and entry.role:
+            score *= ROLE_MATCH if entry.role == query.role else ROLE_OTHER
         if entry.kind in THEME_KINDS and all(_reading_in(t, idx.names) for t in query.terms):
             # The question is the theme's name ("vi er professionelle"): the theme itself answers
             # it, before the statements and responsibilities under it.
@@ -350,15 +436,18 @@ class Matcher:
             # One word names a topic ("sundhedstjek"); an entry that only mentions it in passing
             # ("fri uden løn" for "løn") is not what was asked for.
             score *= OFF_TOPIC_FACTOR
-        return Match(entry, round(score, 1), round(coverage, 3), round(best_sim, 3))
+        return Match(
+            entry, round(score, 1), round(coverage, 3), round(best_sim, 3), round(title_cover, 3), specificity
+        )
 
 
 class _Query:
     """The parts of a question the rerank needs, computed once per scoring."""
 
-    def __init__(self, terms: list[QTerm], organization: str | None) -> None:
+    def __init__(self, terms: list[QTerm], organization: str | None, role: str | None) -> None:
         self.terms = terms
         self.organization = organization
+        self.role = role
         self.total = sum(t.importance for t in terms)  # the question's information
         self.text = " ".join(sorted(t.alts[0].stems[0] if t.alts else t.surface for t in terms))
         # stem -> (term, weight) of one-word readings; readings of several words apart.
@@ -409,18 +498,15 @@ def clean_lines(text: str) -> str:
     return "\n".join(c for line in text.splitlines() if (c := clean(line)))
 
 
-def _ambiguous(matches: list[Match]) -> list[Match]:
+def _tie(matches: list[Match]) -> bool:
     """Two documents answer about equally well ("hvad er formålet"): that is a question for
-    "did you mean", not a coin toss: the candidates are brought below the answer line."""
-    if len(matches) < 2 or matches[0].score < ANSWER_THRESHOLD:
-        return matches
+    "did you mean", not a coin toss. (A hand-set gap: ranking scores this close are noise.)"""
+    if len(matches) < 2:
+        return False
     best = matches[0]
     where = (best.entry.organization, best.entry.document)
     tied = [m for m in matches[1:] if m.score > best.score - AMBIGUITY_GAP]
-    if not any((m.entry.organization, m.entry.document) != where for m in tied):
-        return matches
-    cap = ANSWER_THRESHOLD - 1
-    return [replace(m, score=min(m.score, cap)) for m in matches]
+    return any((m.entry.organization, m.entry.document) != where for m in tied)
 
 
 def _last_words(sentences: list[tuple[str, list[Word]]], budget: int) -> list[tuple[str, list[Word]]]:

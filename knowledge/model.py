@@ -15,6 +15,7 @@ from typing import Literal
 Kind = Literal["theme", "value", "focus-area", "section", "statement", "responsibility", "curated"]
 KINDS: tuple[str, ...] = ("theme", "value", "focus-area", "section", "statement", "responsibility", "curated")
 THEME_KINDS: tuple[str, ...] = ("theme", "value", "focus-area")
+ROLES: tuple[str, ...] = ("leaders", "employees")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Entry:
     questions_en: tuple[str, ...]
     keywords: tuple[str, ...]
     contacts: bool = False
+    role: str = ""  # "leaders" or "employees": whose duties the entry states (ROLES)
     theme: Theme | None = None
     related: tuple[str, ...] = ()
     file: str = ""
@@ -113,12 +115,42 @@ class Wheel:
 
 
 @dataclass(frozen=True)
+class Phrases:
+    """Words or phrases in Danish and in English, as the knowledge files list them."""
+
+    da: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUpRole:
+    """A role a follow-up can switch to ("og for ledere?"): the words that name it, and ``ask``,
+    how the previous answer's theme is asked for that role ("ledernes ansvar")."""
+
+    ask: str
+    words: Phrases = Phrases()
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The words of short messages that continue the previous answer (``glossary.followups``)."""
+
+    openers: Phrases = Phrases()  # "og", "hvad med", "and", "what about"
+    conditions: Phrases = Phrases()  # "og hvis", "what if": the previous question, another case
+    elaborate: Phrases = Phrases()  # "uddyb", "hvad mener du", "tell me more"
+    roles: Mapping[str, FollowUpRole] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Glossary:
     english: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords_da: frozenset[str] = frozenset()
     stopwords_en: frozenset[str] = frozenset()
     sensitive: frozenset[str] = frozenset()
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> phrases that name it
+    facts: tuple[str, ...] = ()  # phrases that ask for a number, an amount or a date
+    followups: FollowUps = field(default_factory=FollowUps)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,14 @@ from knowledge.service import Snapshot, build_snapshot
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "knowledge" / "data"
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
-QUESTIONS = Path(__file__).resolve().parent / "questions.yaml"
-BLIND = Path(__file__).with_name("questions_blind.yaml")
-BLIND2 = Path(__file__).with_name("questions_blind2.yaml")
+# Question sets (sets/README.md): tuning_* are used to tune and to fit the decision model;
+# test_* never are.
+SETS = Path(__file__).resolve().parent / "sets"
+QUESTIONS = SETS / "tuning_own.yaml"
+BLIND = SETS / "tuning_blind1.yaml"
+BLIND3 = SETS / "tuning_blind3.yaml"
+BLIND2 = SETS / "test_blind2.yaml"
+BLIND4 = SETS / "test_blind4.yaml"
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"  # present beside the checkout, not in it
 
 

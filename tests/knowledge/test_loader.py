@@ -152,3 +152,41 @@ def test_all_problems_are_collected_at_once(kdir: Path) -> None:
 def test_a_missing_path_and_an_empty_directory_are_problems(tmp_path: Path) -> None:
     assert "no such file" in problems(tmp_path / "missing.yaml")[0].message
     assert "no knowledge files" in problems(tmp_path)[0].message
+
+
+def test_follow_up_words_are_read_with_their_roles() -> None:
+    followups = load_knowledge(REAL).glossary.followups
+    assert followups.openers.da and followups.openers.en and followups.conditions.en
+    assert followups.elaborate.da and followups.elaborate.en
+    assert set(followups.roles) == {"leaders", "employees"}
+    assert all(role.ask and role.words.da and role.words.en for role in followups.roles.values())
+
+
+def test_mistakes_in_the_follow_up_words_are_reported_at_their_lines(kdir: Path) -> None:
+    path = kdir / "synonyms.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "  followups:\n"
+        + "    openers: {da: [og], fr: [et]}\n"
+        + "    elaborate: uddyb\n"
+        + "    roles:\n"
+        + "      ledere:\n"
+        + "        da: [ledere]\n"
+        + "      Employees: {ask: medarbejdernes ansvar}\n",
+        encoding="utf-8",
+    )
+    found = {(p.line, p.message) for p in problems(kdir)}
+    assert found == {
+        (line_of(path, "fr: [et]"), "glossary.followups.openers: unknown key 'fr' (expected one of da, en)"),
+        (line_of(path, "elaborate: uddyb"), "glossary.followups.elaborate: expected a mapping"),
+        (line_of(path, "da: [ledere]"), "glossary.followups.roles.ledere: missing required key 'ask'"),
+        (
+            line_of(path, "Employees:"),
+            "glossary.followups.roles: role 'Employees' must be lower case letters, digits and '-'",
+        ),
+        (
+            line_of(path, "Employees:"),
+            "glossary.followups.roles.Employees: give the words that name the role under da or en",
+        ),
+    }
+    assert {p.file for p in problems(kdir)} == {str(path)}

@@ -1,0 +1,87 @@
+"""How the matcher understands questions written in employees' own words: the role a question
+asks about, the sentence that asks in a long message, and situations described rather than named.
+The expected answers are read from the knowledge files, never written here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from knowledge.matcher import Matcher
+from tests.knowledge import knowledge_sets
+
+
+@pytest.fixture(scope="module")
+def real() -> Matcher:
+    return knowledge_sets.real().matcher
+
+
+def _role_pairs(matcher: Matcher) -> list[tuple[str, dict[str, set[str]]]]:
+    """Every theme with leaders' and employees' entries: (its heading, role -> entry ids)."""
+    themes = {(e.organization, e.section) for e in matcher.entries if e.theme is not None}
+    by_heading: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for e in matcher.entries:
+        if e.role and (e.organization, e.section) in themes:
+            by_heading[e.organization, e.section][e.role].add(e.id)
+    return [(s, roles) for (_, s), roles in by_heading.items() if len(roles) == 2]
+
+
+def test_the_knowledge_has_headings_with_both_roles(real: Matcher) -> None:
+    assert len(_role_pairs(real)) >= 8
+
+
+@pytest.mark.parametrize(
+    ("template", "role"),
+    [
+        ("som leder, hvad forventes der af mig under {}?", "leaders"),
+        ("hvad er mit ansvar som medarbejder i {}", "employees"),
+        ("as a manager, what is expected of me in {}?", "leaders"),
+        ("what do I have to do as an employee under {}", "employees"),
+    ],
+)
+def test_a_named_role_gets_that_roles_duties(real: Matcher, template: str, role: str) -> None:
+    wrong = []
+    for heading, roles in _role_pairs(real):
+        result = real.match(template.format(heading.lower()))
+        best = result.best.entry if result.answered and result.best else None
+        if best is None or best.id not in roles[role]:
+            wrong.append((heading, best.id if best else None))
+    assert not wrong
+
+
+def test_background_sentences_do_not_pull_the_answer_away_from_the_question(real: Matcher) -> None:
+    question = "Hvem skal jeg kontakte om mobning?"
+    alone = real.match(question)
+    background = (
+        "Vi har haft mange sygedage i år, og vores leder taler tit om leder- og medarbejdergrundlaget. "
+        "Der er også budgetdrøftelse i MED-udvalget. "
+    )
+    long = real.match(background + question)
+    assert alone.answered and long.answered and alone.best and long.best
+    assert long.best.entry.id == alone.best.entry.id
+
+
+@pytest.mark.parametrize(
+    ("situation", "topic"),
+    [
+        ("en borgers søn råbte ad mig og sagde at han vidste hvor jeg bor", "trusler"),
+        ("a resident's son shouted at me and said he knew where I live", "trusler"),
+        ("der er en på mit hold som holder mig udenfor og griner af mig", "mobning"),
+        ("jeg har været sygemeldt længe, hvad sker der nu?", "sygefravær"),
+        ("jeg sover dårligt og kan ikke overskue mit arbejde længere", "mistrivsel"),
+    ],
+)
+def test_a_described_situation_reaches_the_entry_on_its_topic(
+    real: Matcher, situation: str, topic: str
+) -> None:
+    result = real.match(situation)
+    assert result.answered and result.best is not None
+    entry = result.best.entry
+    assert topic in " ".join((entry.title, entry.section, entry.quote, *entry.keywords)).lower()
+
+
+def test_situation_words_are_read_from_the_glossary(real: Matcher) -> None:
+    # The situation vocabulary lives in synonyms.yaml (glossary.situations): its Danish phrases
+    # join the synonyms, its English ones the English glossary.
+    assert "holdt udenfor" in real.kb.glossary.synonyms and "knows where i live" in real.kb.glossary.english
