@@ -11,6 +11,7 @@ import asyncio
 import io
 import json
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -99,6 +100,9 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
 async def _chat(ctx: Context, stdin: TextIO) -> int:
     from handlers.router import dispatch
 
+    # The terminal is one conversation: follow-ups ("uddyb", "og i Gentofte?") continue the
+    # previous answer, which this process alone remembers (handlers.conversations).
+    conversation = f"chat-{uuid.uuid4().hex}"
     print(t("chat.welcome"))
     while True:
         sys.stdout.write(t("chat.prompt"))
@@ -109,7 +113,12 @@ async def _chat(ctx: Context, stdin: TextIO) -> int:
             return 0
         if line.strip():
             message = Message(
-                line.rstrip("\r\n"), user="console", channel="console", platform="console", is_direct=True
+                line.rstrip("\r\n"),
+                user="console",
+                channel="console",
+                platform="console",
+                is_direct=True,
+                conversation=conversation,
             )
             print((await dispatch(message, ctx)).text + "\n")
 

@@ -27,15 +27,28 @@ def to_message(
 ) -> Message:
     """The neutral message for one Slack payload: mentions and markup removed from the text."""
     plain = from_slack(str(text or "")) or HELP_WORD
+    channel, thread = str(channel or ""), str(thread) if thread else None
     return Message(
         text=plain,
         user=str(user or ""),
-        channel=str(channel or ""),
+        channel=channel,
         platform="slack",
         is_direct=direct,
-        thread=str(thread) if thread else None,
+        thread=thread,
+        conversation=conversation_of(channel, thread, direct),
         raw=raw,
     )
+
+
+def conversation_of(channel: str, thread: str | None, direct: bool) -> str | None:
+    """The conversation a follow-up continues: a DM (its channel), or a thread in a channel
+    (channel and thread ts). A slash command in a channel has none: its answers are for one
+    person in a room of many, and a user id is not a conversation."""
+    if not channel:
+        return None
+    if direct:
+        return channel
+    return f"{channel}:{thread}" if thread else None
 
 
 def well_formed(body: Any) -> None:

@@ -206,6 +206,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             channel=conversation_key(activity),
             platform="teams",
             is_direct=conversation_kind(activity) == "personal",
+            # The whole id: in a channel it names the thread (";messageid=…"), which is the
+            # conversation a follow-up continues.
+            conversation=str(activity.conversation.id),
             raw=activity.serialize(),
         )
 

@@ -55,14 +55,27 @@ def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
 async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Reply:
     """The chat handler: answer ``text`` (the message without a command word) from the serving
     knowledge, and count it. An unanswered question is stored for the admins' statistics as
-    text only, without the user or the channel (DESIGN.md: personal data)."""
+    text only, without the user or the channel (DESIGN.md: personal data).
+
+    In a conversation (``msg.conversation``: a DM, a thread) a short follow-up ("og for ledere?",
+    "uddyb") is answered relative to the previous answer (:mod:`handlers.followup`), which
+    ``ctx.conversations`` keeps for 10 minutes as the entry id, its organisation and the time:
+    never the text (:mod:`handlers.conversations`).
+    """
+    from handlers.followup import respond  # it answers with answer() above: imported here
+
     question = msg.text if text is None else text
     started = time.perf_counter()
-    reply = answer(ctx.knowledge.current, question)
+    now = ctx.clock()
+    key = f"{msg.platform}:{msg.conversation}" if msg.conversation else None
+    previous = ctx.conversations.recall(key, now) if key else None
+    reply = respond(ctx.knowledge.current, question, previous)
+    if key and reply.answered and reply.entry_id and reply.source:
+        ctx.conversations.remember(key, reply.entry_id, reply.source.organization, now)
     ctx.metrics.latency.observe(time.perf_counter() - started)
     ctx.metrics.questions.labels(msg.platform).inc()
     ctx.metrics.answers.labels("answered" if reply.answered else "declined").inc()
-    if reply.score is not None:  # a question, not an empty or unreadable message
+    if reply.answered or reply.score is not None:  # a question, not an empty or unreadable message
         ctx.store.record_answer(reply.answered, None if reply.answered else clean(question))
     return reply
 

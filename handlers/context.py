@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from handlers.conversations import ConversationMemory
+
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.metrics import Metrics
@@ -43,6 +45,7 @@ class Context:
     posters: dict[str, Poster] = field(default_factory=dict)
     scheduler: Any = None  # scheduler.service.SchedulerService when this process runs the scheduler
     extras: dict[str, Any] = field(default_factory=dict)
+    conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
 
     def is_admin(self, msg: Message) -> bool:
         return f"{msg.platform}:{msg.user}" in self.settings.admins

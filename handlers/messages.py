@@ -25,6 +25,9 @@ class Message:
     platform: Platform
     is_direct: bool = False  # a DM / personal chat rather than a channel
     thread: str | None = None  # thread to reply in, when the platform has threads
+    # The conversation a follow-up continues (a DM, a thread): handlers.conversations keys its
+    # memory of the last answer by it. None: no memory (a slash command, `grundlagbot ask`).
+    conversation: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

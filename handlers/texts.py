@@ -71,6 +71,19 @@ _add(
     }
 )
 
+# --- followup: answers that continue the previous one (handlers/followup.py) ------------------
+_add(
+    {
+        "followup.continued": {"da": "Fortsat fra svaret før:", "en": "Continuing the previous answer:"},
+        "followup.see_also": {"da": "Se også:", "en": "See also:"},
+        "followup.related": {"da": "• {title} ({organization})", "en": "• {title} ({organization})"},
+        "followup.not_found": {
+            "da": "Om “{title}” har jeg ikke fundet noget hos {organization}.",
+            "en": "I found nothing on “{title}” for {organization}.",
+        },
+    }
+)
+
 # --- chat: the terminal chat (grundlagbot chat) ------------------------------------------------
 _add(
     {

@@ -15,6 +15,8 @@ import pytest
 
 import bot.cli_knowledge
 from bot.cli import main
+from handlers.texts import t
+from tests.handlers.followup_cases import role_pair
 from tests.knowledge import knowledge_sets
 
 ROOT = knowledge_sets.ROOT
@@ -154,3 +156,23 @@ def test_eval_rejects_a_broken_file(capsys: pytest.CaptureFixture[str], tmp_path
     cases.write_text("- {q: sundhedstjek}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(cases))
     assert code == 2 and "case 1" in err
+
+
+def test_chat_follows_up_on_the_previous_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    pair = role_pair(knowledge_sets.real())
+    leaders, employees = pair["leaders"], pair["employees"]
+    lines = [leaders.questions_da[0], "og for medarbejderne?", "uddyb"]
+    code, out, _ = run(capsys, "chat", stdin="\n".join(lines) + "\n")
+    first, other_role, more = out.split(t("chat.prompt"))[1:4]  # the answers, one per prompt
+    source = f"Kilde: {employees.organization} · {employees.document} · {employees.section}"
+    assert code == 0 and leaders.answer.da in first and employees.answer.da not in first
+    assert other_role.startswith(employees.answer.da) and source in other_role
+    assert more.startswith(t("followup.continued", "da")) and employees.answer.da in more
+    assert employees.quote in more and source in more
+
+
+def test_ask_keeps_no_conversation(capsys: pytest.CaptureFixture[str]) -> None:
+    leaders = role_pair(knowledge_sets.real())["leaders"]
+    code, out, _ = run(capsys, "ask", "--json", stdin=f"{leaders.questions_da[0]}\nog for medarbejderne?\n")
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [a["answered"] for a in answers] == [True, False]

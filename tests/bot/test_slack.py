@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from knowledge.model import Entry
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import BOT_ID, BOT_USER, SECRET, Call, FakeSlack, Signer, payload
+from tests.handlers.followup_cases import asked_elsewhere, role_pair, short_name
 
 MANIFEST = Path(slack.__file__).resolve().parent / "slack_manifest.yaml"
 EMPLOYEE = "U0EMPLOYEE"
@@ -533,3 +535,77 @@ def test_manifest_matches_the_adapter() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     # app_mention, message.im, the slash command, chat.postMessage, conversations.open
     assert {"app_mentions:read", "im:history", "commands", "chat:write", "im:write"} <= scopes
+
+
+# -- follow-ups in a conversation ----------------------------------------------------------------
+class Clock:
+    """The handlers' clock (``Context.clock``), moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def say(bot: Bot, data: dict[str, Any], channel: str) -> Call:
+    """Send one event and wait for the bot's reply in ``channel``."""
+    before = len(bot.slack.posts(channel))
+    assert await bot.event(data) == 200
+    calls = await bot.slack.wait(lambda c: c in bot.slack.posts(channel), count=before + 1)
+    return calls[-1]
+
+
+def answered_from(bot: Bot, call: Call) -> Entry | None:
+    """The entry a reply answers from (its 👍/👎 buttons name it); None for a decline."""
+    ids = feedback_ids(call)
+    return bot.entry(ids.pop()) if ids else None
+
+
+def source_shown(call: Call) -> str:
+    return " ".join(e["text"] for b in call.body["blocks"] if b["type"] == "context" for e in b["elements"])
+
+
+async def test_in_a_thread_a_follow_up_continues_the_previous_answer(bot: Bot) -> None:
+    pair = role_pair(bot.ctx.knowledge.current)
+    thread, other_thread = "1700000100.000100", "1700000200.000100"
+    first = await say(bot, mention(pair["leaders"].questions_da[0], "Ev0FT1", ts=thread), "C0GENERAL")
+    assert answered_from(bot, first) == pair["leaders"]
+
+    employees = await say(bot, mention("og for medarbejderne?", "Ev0FT2", thread_ts=thread), "C0GENERAL")
+    entry = pair["employees"]
+    assert answered_from(bot, employees) == entry and employees.body["thread_ts"] == thread
+    assert escape(entry.section) in source_shown(employees) and escape(entry.organization) in source_shown(
+        employees
+    )
+
+    more = await say(bot, mention("kan du uddybe det?", "Ev0FT3", thread_ts=thread), "C0GENERAL")
+    assert answered_from(bot, more) == entry
+    assert escape(t("followup.continued", "da")) in more.text() and escape(entry.quote[:60]) in more.text()
+
+    elsewhere = await say(
+        bot, mention("og for medarbejderne?", "Ev0FT4", thread_ts=other_thread), "C0GENERAL"
+    )
+    assert answered_from(bot, elsewhere) is None  # another thread has no previous answer
+
+
+async def test_in_a_dm_a_follow_up_continues_the_previous_answer_for_ten_minutes(bot: Bot) -> None:
+    clock = Clock()
+    bot.ctx.clock = clock
+    entry, other = asked_elsewhere(bot.ctx.knowledge.current)
+    first = await say(bot, dm(entry.questions_en[0], "Ev0FD1"), "D0EMPLOYEE")
+    assert answered_from(bot, first) == entry
+
+    clock.now += timedelta(minutes=9)
+    there = await say(bot, dm(f"and in {short_name(other)}?", "Ev0FD2"), "D0EMPLOYEE")
+    found = answered_from(bot, there)
+    assert found is not None and found.organization == other and escape(other) in source_shown(there)
+    assert t("slack.feedback_up", "en") in there.text()  # answered in the follow-up's language
+
+    more = await say(bot, dm("uddyb", "Ev0FD3"), "D0EMPLOYEE")  # continues the answer from `other`
+    assert answered_from(bot, more) == found and escape(t("followup.continued", "da")) in more.text()
+    assert answered_from(bot, await say(bot, dm("uddyb", "Ev0FD4", channel="D0OTHER"), "D0OTHER")) is None
+
+    clock.now += timedelta(minutes=10)
+    late = await say(bot, dm("uddyb", "Ev0FD5"), "D0EMPLOYEE")
+    assert answered_from(bot, late) is None  # ten minutes after the last answer it is forgotten

@@ -9,6 +9,7 @@ import json
 import logging
 import struct
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from tests.bot.teams_fakes import (
     activity,
     strings,
 )
+from tests.handlers.followup_cases import role_pair
 
 PERSONAL = "a:1personal-conversation-e1"
 CHANNEL = "19:hjemmeplejen-general@thread.tacv2"
@@ -587,3 +589,56 @@ def test_manifest_icons_are_real_pngs_of_the_required_sizes() -> None:
     pixels = [raw[y * 129 + 1 + x * 4 : y * 129 + 5 + x * 4] for y in range(32) for x in range(32)]
     assert {p for p in pixels if p[3]} == {b"\xff\xff\xff\xff"}  # white outline...
     assert any(p[3] == 0 for p in pixels)  # ...on transparency
+
+
+# -- follow-ups in a conversation -------------------------------------------------------------------
+
+
+def voted_entry(call: Call) -> str | None:
+    """The entry an answer's 👍/👎 buttons name; None for a reply without them (a decline)."""
+    for data in (a.get("data") for a in _actions(call.card or {})):
+        if isinstance(data, dict) and data.get("grundlagbot") == "feedback":
+            return str(data["entry"])
+    return None
+
+
+def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for item in card.get("body", []) if item.get("type") == "ActionSet" for a in item["actions"]]
+
+
+async def test_in_a_conversation_a_follow_up_continues_the_previous_answer(
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], ctx: Context
+) -> None:
+    fake, url = connector
+    now = [datetime(2025, 3, 3, 9, 0, tzinfo=UTC)]
+    ctx.clock = lambda: now[0]
+    client = await aiohttp_client(create_app(ctx))
+    pair = role_pair(ctx.knowledge.current)
+
+    async def say(text: str, name: str = "message_personal", **changes: Any) -> Call:
+        conversation = changes.get("conversation") or activity(name, url)["conversation"]
+        before = len(fake.sent(conversation["id"]))
+        assert await post(client, activity(name, url, text=text, **changes)) in (200, 201)
+        sent = fake.sent(conversation["id"])
+        assert len(sent) == before + 1
+        return sent[-1]
+
+    assert voted_entry(await say(pair["leaders"].questions_da[0])) == pair["leaders"].id
+    employees = await say("og for medarbejderne?")
+    entry = pair["employees"]
+    assert voted_entry(employees) == entry.id
+    assert f"{entry.organization} · {entry.document} · {entry.section}" in card_text(employees)
+    more = await say("tell me more")
+    assert voted_entry(more) == entry.id and t("followup.continued", "en") in card_text(more)
+    assert teams_render.neutralise(entry.quote) in card_text(more)
+
+    # A thread in a channel is another conversation, with no previous answer.
+    thread = {**activity("message_channel_mention", url)["conversation"]}
+    thread["id"] = thread["id"].replace("1763888700555", "1763888799999")
+    elsewhere = await say(
+        "<at>grundlagbot</at> og for medarbejderne?", "message_channel_mention", conversation=thread
+    )
+    assert voted_entry(elsewhere) is None
+
+    now[0] += timedelta(minutes=10)
+    assert voted_entry(await say("uddyb")) is None  # ten minutes on, the answer is forgotten
