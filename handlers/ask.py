@@ -90,7 +90,7 @@ def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
         answered=True,
         language=lang,
         source=Source(entry.organization, entry.document, entry.section, entry.quote),
-        score=min(100.0, match.score),  # a confidence: the rerank's boosts may pass 100
+        score=round(100 * result.confidence, 1),  # the decision model's probability, in percent
         entry_id=entry.id,
         title=entry.title,
     )
@@ -105,13 +105,12 @@ def _declined(snapshot: Snapshot, result: Result) -> Reply:
     if suggestions:
         lines = [t("ask.suggestion", lang, title=s.title, organization=s.organization) for s in suggestions]
         parts.append("\n".join([t("ask.suggestions", lang), *lines]))
-    best = result.best
     return Reply(
         text="\n\n".join(parts),
         answered=False,
         language=lang,
         suggestions=suggestions,
-        score=min(100.0, best.score) if best else 0.0,
+        score=round(100 * result.confidence, 1),
     )
 
 
