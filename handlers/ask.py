@@ -37,6 +37,9 @@ def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
     if not _LETTER_OR_DIGIT.search(text):  # empty, spaces, punctuation or emoji only
         return Reply(t("ask.empty"), answered=False)
     matcher = snapshot.matcher
+    if talk := matcher.small_talk(text):  # "hej", "tak for hjælpen": no question, nothing to count
+        kind, language = talk
+        return Reply(t(f"ask.{kind}", language), answered=False, language=language)
     organization = None
     if org:
         organization = matcher.resolve_organization(org)

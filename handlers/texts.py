@@ -68,6 +68,20 @@ _add(
             "da": "Jeg kender ikke organisationen “{name}”. Jeg kender: {known}.",
             "en": "I do not know the organisation “{name}”. I know: {known}.",
         },
+        "ask.greeting": {
+            "da": (
+                "Hej! Spørg mig om jeres leder- og medarbejdergrundlag eller personale- og "
+                "arbejdsmiljøpolitikken, fx “Hvem skal jeg kontakte om mobning?”. Skriv “hjælp” for flere eksempler."
+            ),
+            "en": (
+                "Hi! Ask me about your leader and employee foundation or the personnel and working-environment "
+                "policy, for example “Who do I contact about bullying?”. Type “help” for more examples."
+            ),
+        },
+        "ask.thanks": {
+            "da": "Selv tak! Spørg bare, hvis der er mere.",
+            "en": "You're welcome! Just ask if there is anything else.",
+        },
     }
 )
 

@@ -36,6 +36,7 @@ FEATURES: tuple[str, ...] = (
     "single",
     "contacts",
     "fact",
+    "consensus",
 )
 
 
@@ -55,6 +56,7 @@ class Signals:
     single: float  # 1 for a one-term question
     contacts: float  # 1 when the question is on a sensitive topic and the entry names contacts
     fact: float  # 1 when the question asks for a number, an amount or a date ("hvor mange")
+    consensus: float  # share of the signals (coverage, similarity, title) on which the best match leads
 
     def vector(self) -> tuple[float, ...]:
         return tuple(float(getattr(self, name)) for name in FEATURES)

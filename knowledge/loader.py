@@ -53,7 +53,7 @@ THEME_KEYS = {"order": True, "statements": False, "leaders": False, "employees":
 GLOSSARY_KEYS = {
     "english": False, "synonyms": False, "stopwords": False, "sensitive": False, "roles": False,
     "followups": False,
-    "situations": False, "facts": False,
+    "situations": False, "facts": False, "small_talk": False,
 }  # fmt: skip
 FOLLOWUP_KEYS = {"openers": False, "conditions": False, "elaborate": False, "roles": False}
 FOLLOWUP_ROLE_KEYS = {"ask": True, "da": False, "en": False}
@@ -163,6 +163,7 @@ class _Builder:
     sensitive: set[str] = field(default_factory=set)
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     facts: tuple[str, ...] = ()
+    small_talk: dict[str, tuple[str, ...]] = field(default_factory=dict)
     followups: FollowUps = field(default_factory=FollowUps)
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     refs: list[tuple[str, str, int, str]] = field(default_factory=list)  # id, file, line, what
@@ -386,6 +387,14 @@ class _Builder:
                     (situations or {}).get(lang), f"glossary.situations.{lang}"
                 ).items():
                     table[word] = tuple(dict.fromkeys(table.get(word, ()) + targets))
+        if "small_talk" in keys:
+            talk = self.mapping(
+                keys["small_talk"], "glossary.small_talk", {"greeting": False, "thanks": False}
+            )
+            for kind, phrases in (talk or {}).items():
+                self.small_talk[kind] = self.small_talk.get(kind, ()) + self.texts(
+                    phrases, f"glossary.small_talk.{kind}"
+                )
         if "facts" in keys:
             self.facts += self.texts(keys["facts"], "glossary.facts")
         if "roles" in keys:
@@ -423,6 +432,7 @@ class _Builder:
             sensitive=frozenset(self.sensitive),
             roles=dict(self.roles),
             facts=self.facts,
+            small_talk=dict(self.small_talk),
             followups=self.followups,
         )
 

@@ -50,7 +50,7 @@ MAX_SENTENCES = 12
 MAX_WORDS = 200  # the last words: a chatty message asks at its end
 MAX_TERMS = 40  # content terms (the first and the last of longer messages)
 WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a time
-ASKED_MIN_TERMS = 2  # an asking sentence with this many known words carries the question ...
+ASKED_MIN_INFO = 0.5  # an asking sentence with this much known information (IDF) carries the question ...
 BACKGROUND = 0.4  # ... and the other sentences' words count this much
 
 # Scoring (calibrated on the project's question sets; see the module docstring).
@@ -133,6 +133,10 @@ class Matcher:
         self.index = Index(kb, self.lexicon)
         self.resolver = Resolver(self.index)
         self.model = model or load_model()
+        self.small = {
+            kind: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
+            for kind, phrases in kb.glossary.small_talk.items()
+        }
         self.facts = frozenset(tuple(w.folded for w in words(clean(p))) for p in kb.glossary.facts)
         self.roles = {
             role: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
@@ -192,7 +196,7 @@ class Matcher:
         centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
         asked = dedupe(parts[centre]) if parts else []
         qterms = dedupe(asked + [t for part in parts for t in part])
-        if len(parts) > 1 and sum(1 for t in asked if t.alts) >= ASKED_MIN_TERMS:
+        if len(parts) > 1 and sum(t.importance for t in asked if t.alts) >= ASKED_MIN_INFO:
             # The sentence that asks says what is asked; the background may narrow the topic
             # down but not pull the answer towards a passage about the background.
             mine = set(asked)
@@ -224,18 +228,12 @@ class Matcher:
         if best is None:
             return result
         e = self._position[best.entry.id]
-        # The runner-up that would be another answer: another heading of the same organisation.
-        # (Another municipality's passage on the same topic is no doubt about the topic; it is
-        # the tie rule's business, and the signal keeps its meaning as municipalities are added.)
-        org, section = best.entry.organization, best.entry.section
-        runner_up = next(
-            (
-                m.score
-                for m in result.matches[1:]
-                if m.entry.organization == org and m.entry.section != section
-            ),
-            0.0,
-        )
+        # The runner-up that would be another answer: an entry of the same organisation under
+        # another heading, not one the best names as related (or names it), and not a second
+        # entry naming whom to contact. (Another municipality's passage on the same topic is no
+        # doubt about the topic; it is the tie rule's business, and the signal keeps its meaning
+        # as municipalities are added.)
+        runner_up = next((m.score for m in result.matches[1:] if _another_answer(best.entry, m.entry)), 0.0)
         total = sum(t.importance for t in qterms) or 1.0
         asked_total = sum(t.importance for t in asked) or 1.0
         signals = Signals(
@@ -252,6 +250,7 @@ class Matcher:
             single=1.0 if len(qterms) == 1 else 0.0,
             contacts=1.0 if result.sensitive and best.entry.contacts else 0.0,
             fact=1.0 if fact else 0.0,
+            consensus=_consensus(best, result.matches),
         )
         confidence = self.model.probability(signals)
         # Whom to tell about bullying or threats is the same advice in every municipality's
@@ -264,6 +263,18 @@ class Matcher:
             confident=confidence >= self.model.answer and not tie,
             suggest=confidence >= self.model.suggest or tie,
         )
+
+    def small_talk(self, text: str) -> tuple[str, Language] | None:
+        """ "greeting" or "thanks", and its language, when the whole message is one
+        (glossary.small_talk)."""
+        if len(text) > 60:
+            return None
+        found = words(clean(text))
+        key = tuple(w.folded for w in found)
+        kind = next((kind for kind, phrases in self.small.items() if key in phrases), None)
+        if kind is None:
+            return None
+        return kind, self.lexicon.language(found, self.index.danish_only, self.index.english_only)
 
     def _asks_for_fact(self, found: list[Word]) -> bool:
         folded = [w.folded for w in found]
@@ -496,6 +507,23 @@ def _value(term: QTerm, entry: int, postings: dict[str, dict[int, float]]) -> fl
 def clean_lines(text: str) -> str:
     """:func:`clean` for each line, keeping the line breaks that separate sentences."""
     return "\n".join(c for line in text.splitlines() if (c := clean(line)))
+
+
+def _another_answer(best: Entry, other: Entry) -> bool:
+    if other.organization != best.organization or other.section == best.section:
+        return False
+    if other.id in best.related or best.id in other.related:
+        return False
+    return not (best.contacts and other.contacts)
+
+
+def _consensus(best: Match, matches: Sequence[Match]) -> float:
+    """On how many of coverage, similarity and title the best match is also first (0–1)."""
+    leads = [
+        all(getattr(best, name) >= getattr(m, name) for m in matches)
+        for name in ("coverage", "similarity", "title")
+    ]
+    return sum(leads) / len(leads)
 
 
 def _tie(matches: list[Match]) -> bool:

@@ -150,6 +150,7 @@ class Glossary:
     sensitive: frozenset[str] = frozenset()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # role -> phrases that name it
     facts: tuple[str, ...] = ()  # phrases that ask for a number, an amount or a date
+    small_talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # greeting|thanks -> phrases
     followups: FollowUps = field(default_factory=FollowUps)
 
 

@@ -118,6 +118,23 @@ def test_bullying_outside_work_is_not_answered_from_the_workplace_policy(real: S
     assert not reply.answered and reply.source is None
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "language"),
+    [
+        ("Hej!", "ask.greeting", "da"),
+        ("tak for hjælpen", "ask.thanks", "da"),
+        ("Thank you", "ask.thanks", "en"),
+    ],
+)
+def test_small_talk_gets_a_friendly_reply_and_is_no_unanswered_question(
+    real: Snapshot, text: str, key: str, language: str
+) -> None:
+    reply = answer(real, text)
+    assert reply.text == t(key, language) and not reply.answered and reply.score is None
+    # A message with a question in it is a question, thanks or not.
+    assert answer(real, "tak, hvem skal jeg kontakte om mobning?").answered
+
+
 def test_an_unknown_organisation_is_named_with_the_known_ones(mini: Snapshot) -> None:
     reply = answer(mini, "sundhedstjek", org="Odense")
     assert not reply.answered and "Odense" in reply.text and "Testrup Kommune" in reply.text

@@ -190,3 +190,31 @@ def test_mistakes_in_the_follow_up_words_are_reported_at_their_lines(kdir: Path)
         ),
     }
     assert {p.file for p in problems(kdir)} == {str(path)}
+
+
+def test_an_unknown_role_and_a_misshapen_situation_list_are_named_at_their_lines(kdir: Path) -> None:
+    policy = edit(kdir, POLICY, "    kind: ", "    role: managers\n    kind: ")
+    glossary = kdir / "synonyms.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8") + "  situations:\n    da: [holdt udenfor]\n",
+        encoding="utf-8",
+    )
+    found = [str(p) for p in problems(kdir)]
+    assert any(
+        f"{policy.name}:{line_of(policy, 'role: managers')}:" in p and "unknown role" in p for p in found
+    )
+    assert any("synonyms.yaml" in p and "glossary.situations.da" in p for p in found)
+
+
+def test_situations_roles_and_small_talk_are_read_from_the_glossary(kdir: Path) -> None:
+    glossary = kdir / "synonyms.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + "  situations:\n    da: {holdt udenfor: [mobning]}\n    en: {left out: [mobning]}\n"
+        + "  roles: {leaders: [som leder]}\n  small_talk: {thanks: [tak]}\n  facts: [hvor mange]\n",
+        encoding="utf-8",
+    )
+    g = load_knowledge(kdir).glossary
+    assert g.synonyms["holdt udenfor"] == ("mobning",) and "mobning" in g.english["left out"]
+    assert g.roles == {"leaders": ("som leder",)} and g.small_talk["thanks"] == ("tak",)
+    assert g.facts == ("hvor mange",)

@@ -17,14 +17,14 @@ def real() -> Matcher:
     return knowledge_sets.real().matcher
 
 
-def _role_pairs(matcher: Matcher) -> list[tuple[str, dict[str, set[str]]]]:
-    """Every theme with leaders' and employees' entries: (its heading, role -> entry ids)."""
+def _role_pairs(matcher: Matcher) -> list[tuple[str, str, dict[str, set[str]]]]:
+    """Every theme with leaders' and employees' entries: (organisation, heading, role -> ids)."""
     themes = {(e.organization, e.section) for e in matcher.entries if e.theme is not None}
     by_heading: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for e in matcher.entries:
         if e.role and (e.organization, e.section) in themes:
             by_heading[e.organization, e.section][e.role].add(e.id)
-    return [(s, roles) for (_, s), roles in by_heading.items() if len(roles) == 2]
+    return [(o, s, roles) for (o, s), roles in by_heading.items() if len(roles) == 2]
 
 
 def test_the_knowledge_has_headings_with_both_roles(real: Matcher) -> None:
@@ -34,16 +34,16 @@ def test_the_knowledge_has_headings_with_both_roles(real: Matcher) -> None:
 @pytest.mark.parametrize(
     ("template", "role"),
     [
-        ("som leder, hvad forventes der af mig under {}?", "leaders"),
-        ("hvad er mit ansvar som medarbejder i {}", "employees"),
-        ("as a manager, what is expected of me in {}?", "leaders"),
-        ("what do I have to do as an employee under {}", "employees"),
+        ("som leder i {org}, hvad forventes der af mig under {theme}?", "leaders"),
+        ("hvad er mit ansvar som medarbejder i {theme}", "employees"),
+        ("as a manager in {org}, what is expected of me in {theme}?", "leaders"),
+        ("what do I have to do as an employee under {theme}", "employees"),
     ],
 )
 def test_a_named_role_gets_that_roles_duties(real: Matcher, template: str, role: str) -> None:
     wrong = []
-    for heading, roles in _role_pairs(real):
-        result = real.match(template.format(heading.lower()))
+    for org, heading, roles in _role_pairs(real):
+        result = real.match(template.format(org=org, theme=heading.lower()))
         best = result.best.entry if result.answered and result.best else None
         if best is None or best.id not in roles[role]:
             wrong.append((heading, best.id if best else None))
