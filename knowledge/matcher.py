@@ -3,8 +3,8 @@
 How a question is scored (the index it is scored against: :mod:`knowledge.index`):
 
 1. It is normalised like the index (:mod:`knowledge.normalize`): folded, glossary phrases and
-   synonyms, stop words out, stemmed. Organisation names ("i Gentofte", "LTK") are taken out and
-   remembered. Each remaining *term* is looked up in its language's part of the index; a word the
+   synonyms, stop words out, stemmed. Organisation names ("i Gentofte", "LTK") are remembered
+   (and stay words of the question). Each *term* is looked up in its language's part of the index; a word the
    index does not know is split as a compound, stripped of an inflection, or corrected with
    rapidfuzz (``fuzz.ratio`` against words of about its length, with a cutoff that is strict for
    short words). A word that stays unknown keeps the highest importance: it pulls the confidence
@@ -66,9 +66,11 @@ COVERAGE_FULL = 0.7  # below this coverage, unexplained words scale the confiden
 COVERAGE_SHARE, SIMILARITY_SHARE, TITLE_SHARE = 0.45, 0.4, 0.15
 CONTACTS_BOOST = 1.2  # on a sensitive question, the entries naming whom to contact
 OFF_TOPIC_FACTOR = 0.6  # a one-word question answered by an entry that only mentions the word
+ORG_WORDS = 0.3  # the organisation's name as words of the question
 ORG_INFORMATION = 0.2  # naming the organisation narrows the question down by itself
 OTHER_ORG_FACTOR = 0.4  # the question names an organisation: other organisations' entries
 THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
+SMALL_TALK_CHARS = 60  # longer messages are not small talk
 ROLE_MATCH, ROLE_OTHER = 1.25, 0.6  # "som leder …": the leaders' duties before the employees'
 
 AMBIGUITY_GAP = 3.0  # points within which entries of two documents are a tie
@@ -190,9 +192,20 @@ class Matcher:
         named: str | None = None
         parts: list[list[QTerm]] = []
         for sentence in sentences:
+            # The organisation a sentence names is remembered and weighs little as words of the
+            # question: a theme may carry the name ("Vi er fælles om Allerød"), but "Lyngby-
+            # Taarbæk Kommune" is no question about "Vi er én kommune".
             content, found = self.index.take_organization(sentence)
             named = named or found
-            parts.append(self.resolver.resolve(self.lexicon.terms(content, language), language))
+            terms = self.resolver.resolve(self.lexicon.terms(content, language), language)
+            if found:
+                kept = {id(w) for w in content}
+                name = [w for w in sentence if id(w) not in kept]
+                terms += [
+                    replace(t, importance=t.importance * ORG_WORDS)
+                    for t in self.resolver.resolve(self.lexicon.terms(name, language), language)
+                ]
+            parts.append(terms)
         centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
         asked = dedupe(parts[centre]) if parts else []
         qterms = dedupe(asked + [t for part in parts for t in part])
@@ -265,13 +278,13 @@ class Matcher:
         )
 
     def small_talk(self, text: str) -> tuple[str, Language] | None:
-        """ "greeting" or "thanks", and its language, when the whole message is one
-        (glossary.small_talk)."""
-        if len(text) > 60:
+        """ "greeting" or "thanks", and its language, when the whole message is one of the
+        glossary's small-talk phrases (a greeting with a question in it is a question)."""
+        if len(text) > SMALL_TALK_CHARS:
             return None
         found = words(clean(text))
         key = tuple(w.folded for w in found)
-        kind = next((kind for kind, phrases in self.small.items() if key in phrases), None)
+        kind = next((k for k, phrases in self.small.items() if key in phrases), None)
         if kind is None:
             return None
         return kind, self.lexicon.language(found, self.index.danish_only, self.index.english_only)

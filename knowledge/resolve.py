@@ -25,7 +25,8 @@ CROSS_LANGUAGE = 0.5  # a word found only in the other language's text ("bring" 
 INFLECTION_WEIGHT = 0.9  # "byen" found as "by"
 SUFFIXES = ("erne", "ene", "en", "et", "er", "ne", "e", "s")
 UNKNOWN_IMPORTANCE = 0.7  # a word the index lacks at all: chat has many words no document uses
-RARE_DF = 2  # a word in at most this many entries may be a typo on either side
+RARE_DF = 2  # a word in at most this many entries may be a typo on either side ...
+RARE_MIN_LENGTH = 6  # ... when it is this long: shorter words are too often other words
 RARE_NEIGHBOUR = CLOSE_TYPO = 0.95 * 0.9  # fuzzy weight of a word one letter away
 
 
@@ -58,7 +59,7 @@ class Resolver:
     def _resolve_term(self, term: Term, language: Language) -> list[QTerm]:
         alts = self._readings(term, language)
         rare = term.stem and len(self.index.postings.get(term.stem, ())) <= RARE_DF
-        if alts and rare and len(term.surface) >= 7:
+        if alts and rare and len(term.surface) >= RARE_MIN_LENGTH:
             # A word the index has only once or twice may be a typo on either side
             # ("fælleskab" in a source text): its close neighbours count too.
             close = self._fuzzy(term.surface, term.stem, language)
