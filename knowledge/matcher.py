@@ -49,7 +49,6 @@ MAX_CHARS = 4000  # the head and the tail of longer messages
 MAX_SENTENCES = 12
 MAX_WORDS = 200  # the last words: a chatty message asks at its end
 MAX_TERMS = 40  # content terms (the first and the last of longer messages)
-WINDOW_MIN_TERMS = 10  # longer messages are also scored a sentence or two at a time
 ASKED_MIN_INFO = 0.5  # an asking sentence with this much known information (IDF) carries the question ...
 BACKGROUND = 0.4  # ... and the other sentences' words count this much
 
@@ -139,11 +138,8 @@ class Matcher:
             kind: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
             for kind, phrases in kb.glossary.small_talk.items()
         }
-        self.facts = frozenset(tuple(w.folded for w in words(clean(p))) for p in kb.glossary.facts)
-        self.roles = {
-            role: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
-            for role, phrases in kb.glossary.roles.items()
-        }
+        self.facts = _PhraseSet(kb.glossary.facts)
+        self.roles = {role: _PhraseSet(phrases) for role, phrases in kb.glossary.roles.items()}
 
     # -- organisations and contacts --------------------------------------------------------------
 
@@ -220,8 +216,6 @@ class Matcher:
         role = self._role(all_words)
         fact = self._asks_for_fact(all_words)
         matches = self._score(qterms, organization, named, hits, role)
-        if len(qterms) >= WINDOW_MIN_TERMS and len(parts) > 1:
-            matches = self._best_window(parts, centre, matches, organization, named, hits, role)
         sensitive = tuple(self.lexicon.sensitive_topics(qterms))
         if sensitive:
             matches = self._prefer_contacts(matches, sensitive)
@@ -290,42 +284,13 @@ class Matcher:
         return kind, self.lexicon.language(found, self.index.danish_only, self.index.english_only)
 
     def _asks_for_fact(self, found: list[Word]) -> bool:
-        folded = [w.folded for w in found]
-        return any(tuple(folded[i : i + len(p)]) == p for p in self.facts for i in range(len(folded)))
+        return self.facts.found_in([w.folded for w in found])
 
     def _role(self, found: list[Word]) -> str | None:
         """The role a question names ("som leder", "as an employee"), when it names one only."""
         folded = [w.folded for w in found]
-        named = [
-            role
-            for role, phrases in self.roles.items()
-            if any(tuple(folded[i : i + len(p)]) == p for p in phrases for i in range(len(folded)))
-        ]
+        named = [role for role, phrases in self.roles.items() if phrases.found_in(folded)]
         return named[0] if len(named) == 1 else None
-
-    def _best_window(
-        self,
-        parts: list[list[QTerm]],
-        centre: int,
-        matches: list[Match],
-        org: str | None,
-        named: str | None,
-        hits: dict[QTerm, dict[int, float]],
-        role: str | None,
-    ) -> list[Match]:
-        """Chatty messages: the whole, or the question in it with the sentence before or after."""
-        spans = [(centre, centre + 1), (centre - 1, centre + 1), (centre, centre + 2)]
-        best = matches
-        for i, j in spans:
-            if i < 0 or j > len(parts) or (i, j) == (0, len(parts)):  # outside, or the whole again
-                continue
-            window = dedupe([t for part in parts[i:j] for t in part])
-            if sum(1 for t in window if t.alts) < 2:
-                continue
-            found = self._score(window, org, named, hits, role)
-            if found and (not best or found[0].score > best[0].score):
-                best = found
-        return best
 
     def _prefer_contacts(self, matches: list[Match], topics: tuple[str, ...]) -> list[Match]:
         """Someone who reports bullying or violence needs to know whom to tell first: entries that
@@ -462,6 +427,23 @@ class Matcher:
             score *= OFF_TOPIC_FACTOR
         return Match(
             entry, round(score, 1), round(coverage, 3), round(best_sim, 3), round(title_cover, 3), specificity
+        )
+
+
+class _PhraseSet:
+    """Glossary phrases (folded words) looked for anywhere in a question, in one pass."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        self.phrases = frozenset(k for p in phrases if (k := tuple(w.folded for w in words(clean(p)))))
+        self.firsts = frozenset(p[0] for p in self.phrases)
+        self.lengths = sorted({len(p) for p in self.phrases})
+
+    def found_in(self, folded: Sequence[str]) -> bool:
+        return any(
+            tuple(folded[i : i + n]) in self.phrases
+            for i, word in enumerate(folded)
+            if word in self.firsts
+            for n in self.lengths
         )
 
 
