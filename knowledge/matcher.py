@@ -513,9 +513,11 @@ def _another_answer(best: Entry, other: Entry) -> bool:
 
 
 def _consensus(best: Match, matches: Sequence[Match]) -> float:
-    """On how many of coverage, similarity and title the best match is also first (0–1)."""
+    """On how many of coverage, similarity and title the best match is also first among its
+    organisation's matches (0–1): like the margin, it keeps its meaning as municipalities are added."""
+    own = [m for m in matches if m.entry.organization == best.entry.organization]
     leads = [
-        all(getattr(best, name) >= getattr(m, name) for m in matches)
+        all(getattr(best, name) >= getattr(m, name) for m in own)
         for name in ("coverage", "similarity", "title")
     ]
     return sum(leads) / len(leads)
