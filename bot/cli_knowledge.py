@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from bot import plain_render
 from bot.config import Settings
 from handlers.ask import answer
 from handlers.context import Context
@@ -51,30 +52,32 @@ def _lenient(stream: TextIO) -> TextIO:
     return stream
 
 
-def _emit(reply: Reply, as_json: bool, out: TextIO) -> None:
-    if as_json:
-        out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
-    else:
-        out.write(reply.text + "\n")
-    out.flush()
+def _json_line(reply: Reply) -> str:
+    return json.dumps(plain_render.to_json(reply), ensure_ascii=False)
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer the question in the arguments, or each line of stdin as it arrives."""
+    """Answer the question in the arguments, or each line of stdin as it arrives.
+
+    One question is answered in full; on stdin each answer takes one line, as ``--json`` does.
+    """
     snapshot = _snapshot(settings)
     if snapshot is None:
         return 1
     if args.question:
-        _emit(answer(snapshot, " ".join(args.question), args.org), args.json, sys.stdout)
+        reply = answer(snapshot, " ".join(args.question), args.org)
+        _write(_json_line(reply) if args.json else plain_render.render(reply))
         return 0
+    show = _json_line if args.json else plain_render.one_line
     stdin = _lenient(sys.stdin)
-    first = True
     # readline, not iteration over a buffered read: each answer is written as its line arrives.
     while line := stdin.readline():
-        if not args.json and not first:
-            sys.stdout.write("\n")
-        _emit(answer(snapshot, line.rstrip("\r\n"), args.org), args.json, sys.stdout)
-        first = False
+        _write(show(answer(snapshot, line.rstrip("\r\n"), args.org)))
     return 0
 
 
@@ -120,7 +123,7 @@ async def _chat(ctx: Context, stdin: TextIO) -> int:
                 is_direct=True,
                 conversation=conversation,
             )
-            print((await dispatch(message, ctx)).text + "\n")
+            print(plain_render.render(await dispatch(message, ctx)) + "\n")
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -189,7 +192,7 @@ def passes(case: Case, reply: Reply) -> bool:
     if not reply.answered or reply.source is None:
         return False
     source = reply.source
-    return found_in(case, (reply.text, source.section, source.quote), source.organization)
+    return found_in(case, (plain_render.render(reply), source.section, source.quote), source.organization)
 
 
 def found_in(case: Case, texts: tuple[str, ...], organization: str) -> bool:
@@ -233,7 +236,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         org = f" (org {case.organization})" if case.organization else ""
         misses.append(f"- {case.question!r}: expected {want}{org}; {_describe(reply)}")
         if getattr(args, "verbose_misses", False):
-            misses.append("    " + reply.text.replace("\n", "\n    "))
+            misses.append("    " + plain_render.render(reply).replace("\n", "\n    "))
     in_scope = sum(1 for c in cases if not c.out_of_scope)
     oos = len(cases) - in_scope
     print(f"in scope: {passed[False]}/{in_scope} correct ({_pct(passed[False], in_scope)})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot import plain_render
 from handlers.messages import Reply
 from handlers.texts import t
 
@@ -97,34 +98,32 @@ def _quote(text: str) -> Block:
     }
 
 
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": safe(text, SECTION_MAX)}]}
+
+
 def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> tuple[str, list[Block]]:
     """The fallback text and the Block Kit blocks of ``reply``.
 
+    The blocks: the text, the source as a context line with the quote below it, whom to contact
+    (with where that is written), "see also", and "did you mean" as buttons that ask the question.
     ``feedback`` adds 👍/👎 buttons to an answer from the knowledge base; ``share`` (the question)
-    adds a "share in channel" button, for ephemeral slash-command answers.
+    adds a "share in channel" button, for ephemeral slash-command answers. The fallback text, for
+    notifications, is the whole reply as plain text.
     """
     lang = reply.language
-    blocks: list[Block] = [_mrkdwn(answer_text(reply))]
+    blocks: list[Block] = [_mrkdwn(plain_render.body(reply))]
     if reply.source:
-        src = reply.source
-        line = " · ".join(p for p in (src.organization, src.document, src.section) if p)
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": safe(t("slack.source", lang, source=line), SECTION_MAX)}
-                ],
-            }
-        )
-        if src.quote.strip():
-            blocks.append(_quote(src.quote))
+        blocks.append(_context(plain_render.source_line(reply.source, lang)))
+        if reply.source.quote.strip():
+            blocks.append(_quote(reply.source.quote))
+    if reply.contacts:
+        who, where = plain_render.contacts_lines(reply.contacts, lang)
+        blocks += [_mrkdwn(who), _context(where)]
+    if reply.see_also:
+        blocks.append(_mrkdwn(plain_render.see_also_text(reply)))
     if reply.suggestions:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": safe(t("slack.did_you_mean", lang), SECTION_MAX)}],
-            }
-        )
+        blocks.append(_context(t("slack.did_you_mean", lang)))
         blocks.append(
             {
                 "type": "actions",
@@ -146,25 +145,5 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
         buttons.append(_button(t("slack.share", lang), SHARE_ACTION, share, style="primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"{FEEDBACK_BLOCK}:{lang}", "elements": buttons})
-    return safe(reply.text, FALLBACK_MAX), [b for b in blocks if b.get("elements", True)]
-
-
-def answer_text(reply: Reply) -> str:
-    """The reply's plain text without what the blocks show on their own.
-
-    The plain text carries the source line with the quote and the "Mente du:" list, for
-    notifications and for platforms without blocks; here the context line, the quote block and
-    the buttons show them, so their paragraphs are left out. Anything else (the answer, whom to
-    contact) stays.
-    """
-    lang = reply.language
-    skip: list[str] = []
-    if reply.source:
-        src = reply.source
-        skip.append(
-            t("ask.source", lang, organization=src.organization, document=src.document, section=src.section)
-        )
-    if reply.suggestions:
-        skip.append(t("ask.suggestions", lang))
-    kept = [p for p in reply.text.split("\n\n") if not any(p.startswith(s) for s in skip)]
-    return "\n\n".join(kept) or reply.text
+    fallback = safe(plain_render.render(reply), FALLBACK_MAX)
+    return fallback, [b for b in blocks if b.get("elements", True)]

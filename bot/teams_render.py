@@ -2,9 +2,9 @@
 
 Plain data only (dicts and strings, no Bot Framework types), so this module survives a change of
 Teams SDK unchanged. An answer becomes an Adaptive Card: the answer, the source line
-(organisation · document · section), the verbatim quote, "did you mean" buttons and 👍/👎
-feedback. A reply that is only text (help, status, a decline without suggestions) stays a plain
-message.
+(organisation · document · section), the verbatim quote, whom to contact, "see also", "did you
+mean" buttons and 👍/👎 feedback. A reply that is only text (help, status, a decline without
+suggestions) stays a plain message, as :mod:`bot.plain_render` writes it.
 
 Text that may echo the user's words is never interpreted as markup: card text goes into
 ``RichTextBlock``/``TextRun`` elements, which Teams shows literally (no Markdown, unlike
@@ -14,10 +14,10 @@ so neither ``<at>…</at>`` mentions nor HTML can be injected.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot import plain_render
 from handlers.messages import Language, Reply
 from handlers.texts import t
 
@@ -46,44 +46,22 @@ def needs_card(reply: Reply) -> bool:
     return bool(reply.source or reply.suggestions or reply.entry_id)
 
 
-def source_line(reply: Reply) -> str | None:
-    """The reply's source as every platform prints it: organisation · document · section."""
-    if reply.source is None:
-        return None
-    s = reply.source
-    return t(
-        "ask.source", reply.language, organization=s.organization, document=s.document, section=s.section
-    )
-
-
-def answer_text(reply: Reply) -> str:
-    """The reply's text without the source, quote and suggestion lines the card shows on their own."""
-    text, lang = reply.text, reply.language
-    parts: list[str] = []
-    if reply.source is not None:
-        parts += [source_line(reply) or "", t("ask.quote", lang, quote=reply.source.quote)]
-    if reply.suggestions:
-        lines = [
-            t("ask.suggestion", lang, title=s.title, organization=s.organization) for s in reply.suggestions
-        ]
-        parts.append("\n".join([t("ask.suggestions", lang), *lines]))
-    for part in parts:
-        text = text.replace(part, "")
-    return re.sub(r"\n{3,}", "\n\n", text).strip() or reply.text
-
-
 def card(reply: Reply) -> dict[str, Any]:
     """The Adaptive Card for an answer (see the module docstring for what it holds)."""
     lang = reply.language
     body: list[dict[str, Any]] = []
     if reply.title:
         body.append(_rich(reply.title, weight="Bolder", size="Medium"))
-    body.append(_rich(answer_text(reply)))
+    body.append(_rich(plain_render.body(reply)))
     if reply.source is not None:
-        body.append(_rich(source_line(reply) or "", isSubtle=True, size="Small"))
-        if reply.source.quote.strip():
-            quote = _rich(t("ask.quote", lang, quote=reply.source.quote), italic=True)
-            body.append({"type": "Container", "style": "emphasis", "items": [quote]})
+        body.append(_rich(plain_render.source_line(reply.source, lang), isSubtle=True, size="Small"))
+        if quote := plain_render.quote_line(reply.source, lang):
+            body.append({"type": "Container", "style": "emphasis", "items": [_rich(quote, italic=True)]})
+    if reply.contacts is not None:
+        who, where = plain_render.contacts_lines(reply.contacts, lang)
+        body += [_rich(who), _rich(where, isSubtle=True, size="Small")]
+    if reply.see_also:
+        body.append(_rich(plain_render.see_also_text(reply)))
     if reply.suggestions:
         body.append(_rich(t("ask.suggestions", lang), weight="Bolder"))
         body.append(
@@ -110,11 +88,12 @@ def card(reply: Reply) -> dict[str, Any]:
 
 
 def plain_text(reply: Reply) -> str:
-    """The whole reply as plain text: the message itself, or the fallback for a card."""
-    parts = [reply.text]
-    if reply.title and reply.title not in reply.text:
-        parts.insert(0, reply.title)
-    return neutralise("\n\n".join(parts))
+    """The whole reply as plain text, headed by its title: the message itself, or the fallback
+    for a card."""
+    text = plain_render.render(reply)
+    if reply.title and reply.title not in text:
+        text = f"{reply.title}\n\n{text}"
+    return neutralise(text)
 
 
 def parse_action(value: Any) -> CardAction | None:

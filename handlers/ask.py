@@ -14,7 +14,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from handlers.messages import Language, Message, Reply, Source, Suggestion
+from handlers.messages import Contacts, Language, Message, Related, Reply, Source, Suggestion
 from handlers.texts import t
 from knowledge.matcher import Match, Result
 from knowledge.model import Entry
@@ -83,54 +83,57 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     return reply
 
 
-def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
-    entry, lang = match.entry, result.language
-    parts = [entry.answer.get(lang), _source_text(entry, lang)]
-    if result.sensitive and not entry.contacts:
-        parts += _contacts(snapshot, result, entry.organization)
+def entry_reply(
+    entry: Entry,
+    language: Language,
+    *,
+    lead: str = "",
+    contacts: Contacts | None = None,
+    see_also: tuple[Related, ...] = (),
+    score: float | None = None,
+) -> Reply:
+    """The answer from ``entry``, with its source and quote."""
     return Reply(
-        text="\n\n".join(p for p in parts if p),
-        answered=True,
-        language=lang,
-        source=Source(entry.organization, entry.document, entry.section, entry.quote),
-        score=round(100 * result.confidence, 1),  # the decision model's probability, in percent
+        text=entry.answer.get(language),
+        language=language,
+        lead=lead,
+        source=source_of(entry),
+        contacts=contacts,
+        see_also=see_also,
+        score=score,
         entry_id=entry.id,
         title=entry.title,
     )
 
 
+def source_of(entry: Entry) -> Source:
+    return Source(entry.organization, entry.document, entry.section, entry.quote)
+
+
+def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
+    entry = match.entry
+    contacts = (
+        _contacts(snapshot, result, entry.organization) if result.sensitive and not entry.contacts else None
+    )
+    # The score is the decision model's probability, in percent.
+    return entry_reply(entry, result.language, contacts=contacts, score=round(100 * result.confidence, 1))
+
+
 def _declined(snapshot: Snapshot, result: Result) -> Reply:
     lang = result.language
-    parts = [t("ask.decline", lang)]
-    if result.sensitive:
-        parts += _contacts(snapshot, result, result.organization)
-    suggestions = tuple(_suggestion(m, lang) for m in result.suggestions())
-    if suggestions:
-        lines = [t("ask.suggestion", lang, title=s.title, organization=s.organization) for s in suggestions]
-        parts.append("\n".join([t("ask.suggestions", lang), *lines]))
     return Reply(
-        text="\n\n".join(parts),
+        text=t("ask.decline", lang),
         answered=False,
         language=lang,
-        suggestions=suggestions,
+        contacts=_contacts(snapshot, result, result.organization) if result.sensitive else None,
+        suggestions=tuple(_suggestion(m, lang) for m in result.suggestions()),
         score=round(100 * result.confidence, 1),
     )
 
 
-def _source_text(entry: Entry, lang: Language) -> str:
-    where = {"organization": entry.organization, "document": entry.document, "section": entry.section}
-    return f"{t('ask.source', lang, **where)}\n{t('ask.quote', lang, quote=entry.quote)}"
-
-
-def _contacts(snapshot: Snapshot, result: Result, organization: str | None) -> list[str]:
+def _contacts(snapshot: Snapshot, result: Result, organization: str | None) -> Contacts | None:
     entry = snapshot.matcher.contacts_for(result, organization)
-    if entry is None:
-        return []
-    where = t(
-        "ask.contacts_source", result.language,
-        organization=entry.organization, document=entry.document, section=entry.section,
-    )  # fmt: skip
-    return [f"{t('ask.contacts', result.language, answer=entry.answer.get(result.language))}\n{where}"]
+    return None if entry is None else Contacts(entry.answer.get(result.language), source_of(entry))
 
 
 def _suggestion(match: Match, lang: Language) -> Suggestion:

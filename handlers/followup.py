@@ -34,9 +34,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from handlers.ask import answer
+from handlers.ask import answer, entry_reply
 from handlers.conversations import Turn
-from handlers.messages import Language, Reply, Source
+from handlers.messages import Language, Related, Reply
 from handlers.texts import t
 from knowledge.model import Entry, Phrases
 from knowledge.normalize import Word, clean, detect_language, words
@@ -114,23 +114,11 @@ def read(snapshot: Snapshot, text: str) -> Reading | None:
 def elaborate(snapshot: Snapshot, entry: Entry, language: Language) -> Reply:
     """``entry`` once more, as the continuation of the previous answer, with what it relates to."""
     related = [e for r in entry.related if (e := snapshot.kb.entry(r)) is not None]
-    lines = [t("followup.related", language, title=e.title, organization=e.organization) for e in related]
-    see_also = "\n".join([t("followup.see_also", language), *lines]) if lines else ""
-    return entry_reply(entry, language, before=t("followup.continued", language), after=see_also)
-
-
-def entry_reply(entry: Entry, language: Language, *, before: str = "", after: str = "") -> Reply:
-    """The answer from ``entry`` as :func:`handlers.ask.answer` words one: answer, source, quote."""
-    where = {"organization": entry.organization, "document": entry.document, "section": entry.section}
-    source = f"{t('ask.source', language, **where)}\n{t('ask.quote', language, quote=entry.quote)}"
-    parts = [before, entry.answer.get(language), source, after]
-    return Reply(
-        text="\n\n".join(p for p in parts if p),
-        answered=True,
-        language=language,
-        source=Source(entry.organization, entry.document, entry.section, entry.quote),
-        entry_id=entry.id,
-        title=entry.title,
+    return entry_reply(
+        entry,
+        language,
+        lead=t("followup.continued", language),
+        see_also=tuple(Related(e.title, e.organization) for e in related),
     )
 
 
@@ -164,7 +152,7 @@ def _switch(snapshot: Snapshot, entry: Entry, reading: Reading) -> Reply | None:
     if declined is None:
         return None
     where = t("followup.not_found", reading.language, title=entry.title, organization=organization)
-    return replace(declined, text=f"{where}\n\n{declined.text}")
+    return replace(declined, lead=where)
 
 
 def _other_role(

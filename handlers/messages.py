@@ -61,28 +61,43 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class Contacts:
+    """Whom to contact on a sensitive topic: a contacts entry's answer, with that entry's source."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Related:
+    """An entry an answer points on to ("see also")."""
+
+    title: str
+    organization: str
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What the bot says back. ``text`` is always a complete plain-text version."""
+    """What the bot says back, as parts that each renderer lays out in its own way.
+
+    ``text`` is the message itself: the whole reply to a command, the answer to a question or the
+    decline. What an answer carries besides, a renderer shows from the other fields: ``lead``
+    before the text, then the source with its quote, whom to contact, "did you mean" and "see
+    also". ``bot.plain_render`` puts them together as plain text.
+    """
 
     text: str
     answered: bool = True
     language: Language = "da"
+    lead: str = ""  # a line before the text: "Fortsat fra svaret før:", a theme's pause week
     source: Source | None = None
+    contacts: Contacts | None = None  # on a sensitive topic, when the answer does not say it
     suggestions: tuple[Suggestion, ...] = ()
+    see_also: tuple[Related, ...] = ()
     score: float | None = None
     entry_id: str | None = None  # the knowledge entry answered from: feedback buttons refer to it
     title: str | None = None
     ephemeral: bool = False  # slash-command answers: shown only to the asker
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``grundlagbot ask --json`` object of the external contract."""
-        return {
-            "answered": self.answered,
-            "text": self.text,
-            "score": None if self.score is None else round(self.score, 1),
-            "source": self.source.to_json() if self.source else None,
-            "suggestions": [s.to_json() for s in self.suggestions],
-        }
 
 
 class UserFacingError(Exception):

@@ -26,7 +26,7 @@ def _add(group: dict[str, dict[Language, str]]) -> None:
     TEXTS.update(group)
 
 
-# --- ask: answers, declines, bad input (handlers/ask.py) --------------------------------------
+# --- ask: answers, declines, bad input (handlers/ask.py; laid out by bot/*_render.py) ---------
 _add(
     {
         "ask.source": {
@@ -185,7 +185,6 @@ _add(
 # --- slack: Block Kit labels (bot/slack_render.py) ---------------------------------------------
 _add(
     {
-        "slack.source": {"da": "Kilde: {source}", "en": "Source: {source}"},
         "slack.did_you_mean": {"da": "Mente du…", "en": "Did you mean…"},
         "slack.feedback_up": {"da": "👍 Brugbart", "en": "👍 Helpful"},
         "slack.feedback_down": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},

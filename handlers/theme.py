@@ -5,6 +5,7 @@ Both follow the channel's subscribed organisation, else the default one (handler
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from handlers.context import Context
@@ -38,9 +39,7 @@ async def handle_theme(msg: Message, ctx: Context, argument: str) -> Reply:
     reply = compose.theme_reply(entry, day, language)
     if day != today:
         pause = t("scheduler.theme.pause", language, week=today.isocalendar().week)
-        return Reply(
-            text=f"{pause}\n\n{reply.text}", language=language, source=reply.source, title=reply.title
-        )
+        return replace(reply, lead=pause)
     return reply
 
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from handlers.messages import Language, Reply, Source
+from handlers.ask import source_of
+from handlers.messages import Language, Reply
 from handlers.texts import t
 from knowledge.model import Entry, Wheel
 from scheduler.wheel import Occurrence
 
 _KIND_PREFIX = re.compile(r"^\s*tema\s*:\s*", re.IGNORECASE)  # "Tema: Vi er …" under "Ugens tema"
-
-
-def source_of(entry: Entry) -> Source:
-    return Source(entry.organization, entry.document, entry.section, entry.quote)
 
 
 def _bullets(items: tuple[str, ...]) -> list[str]:

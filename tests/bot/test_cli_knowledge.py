@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 import bot.cli_knowledge
+from bot import plain_render
 from bot.cli import main
+from handlers.ask import answer
 from handlers.texts import t
 from tests.handlers.followup_cases import role_pair
 from tests.knowledge import knowledge_sets
@@ -69,6 +71,23 @@ def test_ask_reads_one_question_per_line_from_stdin(capsys: pytest.CaptureFixtur
     answers = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [a["answered"] for a in answers] == [True, False, False]
     assert "sundhedstjek" in answers[0]["source"]["quote"].lower()
+
+
+def test_ask_on_stdin_writes_one_line_per_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    questions = [
+        "hvad er formålet med grundlaget",
+        "hvad er der til frokost",
+        "who do I contact about bullying?",
+    ]
+    code, out, _ = run(capsys, "ask", stdin="\n".join(questions) + "\n")
+    lines = out.splitlines()
+    replies = [answer(knowledge_sets.real(), q) for q in questions]
+    assert code == 0 and lines == [plain_render.one_line(r) for r in replies]
+    whole = plain_render.render(replies[0])  # paragraphs, and a quote of several lines, ...
+    assert whole.count("\n") >= 3 and replies[0].source is not None
+    assert plain_render.source_line(replies[0].source, "da") in lines[0]  # ... on one line
+    assert replies[1].text in lines[1] and not replies[1].answered
+    assert "union representative" in lines[2]
 
 
 def test_ask_survives_binary_stdin(capsys: pytest.CaptureFixture[str]) -> None:

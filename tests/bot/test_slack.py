@@ -18,14 +18,14 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot import slack
+from bot import plain_render, slack
 from bot.config import PACKAGE_KNOWLEDGE, ScheduleSettings, Settings, SlackSettings
 from bot.metrics import Metrics
 from bot.server import build_context, create_app
 from bot.slack_client import SeenEvents
 from bot.slack_render import FEEDBACK_DOWN, FEEDBACK_UP, SHARE_ACTION, SUGGEST_ACTION, escape, render
 from bot.storage import Storage
-from handlers.ask import answer
+from handlers.ask import answer, source_of
 from handlers.context import Context
 from handlers.messages import Reply, Source, Suggestion
 from handlers.texts import t
@@ -246,7 +246,8 @@ async def test_mention_is_answered_in_its_thread_with_source_quote_and_feedback(
     ]
     assert quoted and escape(entry.quote.split()[0]) in quoted[0]
     assert call.body["_auth"] == "Bearer xoxb-test-token"
-    source_line = t("slack.source", "da", source="").strip()
+    source_line = escape(plain_render.source_line(source_of(entry), "da"))
+    assert source_line in context[0]["elements"][0]["text"]
     assert source_line not in call.body["blocks"][0]["text"]["text"]  # the context block says it once
     assert escape(entry.document) in call.body["text"]  # the notification text is complete
 
@@ -377,6 +378,20 @@ async def test_a_vague_question_gets_did_you_mean_buttons_that_answer(bot: Bot) 
     assert await bot.click(SUGGEST_ACTION, buttons[0]["value"], "vague", channel={"id": "D0EMPLOYEE"}) == 200
     _, clicked = await bot.slack.wait(lambda c: c in bot.slack.posts("D0EMPLOYEE"), count=2)
     assert clicked.body["text"] == render(answer(snapshot, buttons[0]["value"]))[0]  # that question, asked
+
+
+async def test_a_sensitive_answer_shows_whom_to_contact_with_its_source(bot: Bot) -> None:
+    question = "er det kun chefens ansvar at stoppe mobning?"
+    expected = answer(bot.ctx.knowledge.current, question)
+    assert expected.answered and expected.source is not None and expected.contacts is not None
+    assert await bot.event(dm(question, "Ev0CONTACTS", channel="D0CONTACTS")) == 200
+    (call,) = await bot.slack.wait(lambda c: c in bot.slack.posts("D0CONTACTS"))
+    sections = [b["text"]["text"] for b in call.body["blocks"] if b["type"] == "section"]
+    assert sections[0] == escape(expected.text)  # the answer alone: the rest has blocks of its own
+    who, where = plain_render.contacts_lines(expected.contacts, "da")
+    assert escape(who) in sections and escape(where) in source_shown(call)
+    assert escape(plain_render.source_line(expected.source, "da")) in source_shown(call)
+    assert call.body["text"] == escape(plain_render.render(expected))  # the notification: all of it
 
 
 # -- interactivity -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ErrorResponseException
 
-from bot import teams, teams_render
+from bot import plain_render, teams, teams_render
 from bot.config import PACKAGE_KNOWLEDGE, ScheduleSettings, Settings, TeamsSettings
 from bot.metrics import Metrics
 from bot.server import create_app
@@ -96,16 +96,20 @@ async def same_as_slack(ctx: Context, text: str) -> Reply:
 
 
 def assert_shows(call: Call, reply: Reply) -> None:
-    """The Teams message carries the whole reply: the same text as on Slack, the source and quote."""
+    """The Teams message carries the whole reply: the same text as on Slack, the source and quote,
+    whom to contact and the suggestions."""
     if call.card is None:
         assert call.body["text"] == teams_render.plain_text(reply)
         return
     assert call.body["summary"] == teams_render.plain_text(reply)
     shown = card_text(call)
-    assert teams_render.neutralise(teams_render.answer_text(reply)) in shown
+    assert teams_render.neutralise(reply.text) in shown
     if reply.source is not None:
-        assert (teams_render.source_line(reply) or "?") in shown
+        assert plain_render.source_line(reply.source, reply.language) in shown
         assert teams_render.neutralise(reply.source.quote) in shown
+    if reply.contacts is not None:
+        assert teams_render.neutralise(reply.contacts.text) in shown
+    assert all(teams_render.neutralise(s.title) in shown for s in reply.suggestions)
 
 
 # -- the HTTP route, local mode (no app id) ---------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from handlers.ask import answer
 from handlers.conversations import Turn
 from handlers.followup import MAX_WORDS, read, respond
-from handlers.messages import Language
+from handlers.messages import Language, Related
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.service import Snapshot
@@ -48,12 +48,11 @@ def test_elaborate_shows_the_entry_again_with_its_quote_and_related_entries(
     entry = next(e for e in real.kb.entries if len(e.related) >= 2)
     reply = respond(real, text, after(entry))
     assert reply.answered and reply.entry_id == entry.id and reply.language == language
-    assert reply.text.startswith(t("followup.continued", language))
-    assert entry.answer.get(language) in reply.text and entry.quote in reply.text
+    assert reply.lead == t("followup.continued", language) and reply.text == entry.answer.get(language)
     assert reply.source is not None and reply.source.quote == entry.quote
-    for related in entry.related:
-        found = real.kb.entry(related)
-        assert found is not None and found.title in reply.text
+    related = [real.kb.entry(r) for r in entry.related]
+    assert reply.see_also == tuple(Related(e.title, e.organization) for e in related if e is not None)
+    assert len(reply.see_also) == len(entry.related)
 
 
 def test_another_organisation_is_asked_the_previous_question(real: Snapshot) -> None:
@@ -76,7 +75,8 @@ def test_an_organisation_without_an_answer_says_so(real: Snapshot) -> None:
         and not answer(real, e.title, o).answered
     )  # fmt: skip
     reply = respond(real, f"og i {short_name(other)}?", after(entry))
-    assert not reply.answered and entry.title in reply.text and other in reply.text
+    assert not reply.answered
+    assert reply.lead == t("followup.not_found", "da", title=entry.title, organization=other)
 
 
 @pytest.mark.parametrize(
