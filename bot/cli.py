@@ -102,6 +102,15 @@ def _command(name: str) -> Command:
     return {"schedule": scheduler_cli.run_schedule, "post": scheduler_cli.run_post}[name]
 
 
+def _print_config_error(exc: ConfigError) -> None:
+    if len(exc.problems) == 1:
+        print(f"grundlagbot: configuration error: {exc}", file=sys.stderr)
+        return
+    print(f"grundlagbot: {len(exc.problems)} configuration errors:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -113,13 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)
     try:
         settings = load_settings(getattr(args, "serve_config", None) or args.config)
-    except ConfigError as exc:
-        print(f"grundlagbot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    try:
         return _command(args.command)(args, settings)
     except ConfigError as exc:
-        print(f"grundlagbot: configuration error: {exc}", file=sys.stderr)
+        _print_config_error(exc)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,28 +1,29 @@
 """Settings: ``app.yaml`` plus the environment, read once, typed, and checked at start.
 
-Secrets (Slack and Microsoft tokens) come only from the environment. Every error names the file,
-the key and what was expected, so a bad configuration fails fast instead of half-working.
+Secrets (Slack and Microsoft tokens) come only from the environment. The shapes of both are
+pydantic models (``bot.config_model``); what needs more than one value or the disk (Slack's two
+secrets, Teams' app id and password, the knowledge directory, the organisations the knowledge files
+know) is checked here. All mistakes are reported at once, each naming the file, the key and what
+was expected, so a bad configuration fails fast instead of half-working.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.config_file import ConfigError as ConfigError
+from bot.config_file import Problems, read_yaml
+from bot.config_model import WEEKDAYS as WEEKDAYS
+from bot.config_model import AppFile, Environment
+from knowledge.loader import declared_organizations
 
 PACKAGE_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "data"
 DEFAULT_CONFIG = "app.yaml"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class ConfigError(Exception):
-    """The configuration is wrong; the message says where and what was expected."""
 
 
 @dataclass(frozen=True)
@@ -88,76 +89,93 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     """Build the settings from ``path`` (or ``GRUNDLAGBOT_CONFIG``, or ./app.yaml) and ``env``.
 
     With no configuration file at all, the embedded defaults apply: the packaged knowledge files,
-    a SQLite file in the working directory, no chat platform.
+    a SQLite file in the working directory, no chat platform. Raises :class:`ConfigError` with
+    every problem found.
     """
     env = os.environ if env is None else env
     name = path or env.get("GRUNDLAGBOT_CONFIG")
-    config_file = Path(name) if name else Path(DEFAULT_CONFIG)
-    if name and not config_file.is_file():
-        raise ConfigError(f"{config_file}: configuration file not found")
-    data: dict[str, Any] = {}
-    if config_file.is_file():
-        data = _read_yaml(config_file)
-    else:
-        config_file = None  # type: ignore[assignment]
-    where = str(config_file) if config_file else "embedded defaults"
+    candidate = Path(name or DEFAULT_CONFIG)
+    if name and not candidate.is_file():
+        raise ConfigError(f"{candidate}: configuration file not found")
+    config_file = candidate if candidate.is_file() else None
+    raw, root = read_yaml(config_file) if config_file else ({}, None)
+
+    found = Problems(str(config_file) if config_file else "embedded defaults", root)
+    app = found.validate(AppFile, raw)
+    environment = found.validate(Environment, dict(env), environment=True)
+    _check_platforms(env, found)
     base = config_file.resolve().parent if config_file else Path.cwd()
-    _known(
-        data,
-        where,
-        "",
-        {"knowledge", "storage", "schedule", "organizations", "admins", "default_organization"},
+    knowledge_dir = _knowledge_dir(raw, env, base, found)
+    if knowledge_dir is not None:
+        _check_organizations(raw, knowledge_dir, found)
+    found.raise_any()
+    assert app is not None and environment is not None and knowledge_dir is not None  # else raised
+    return _settings(app, environment, config_file, knowledge_dir)
+
+
+def _check_platforms(env: Mapping[str, str], found: Problems) -> None:
+    """Half a Slack or Teams configuration is an error, never a platform silently off or unauthenticated."""
+    given = {name for name, value in env.items() if value.strip()}
+    if given & {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}:
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+            if name not in given:
+                found.env(name, "not set (Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+    app_type = env.get("MICROSOFT_APP_TYPE", "").strip() or "SingleTenant"
+    if "MICROSOFT_APP_ID" in given:
+        if app_type != "UserAssignedMSI" and "MICROSOFT_APP_PASSWORD" not in given:
+            found.env("MICROSOFT_APP_PASSWORD", f"not set (a {app_type} app needs it with MICROSOFT_APP_ID)")
+        if app_type != "MultiTenant" and "MICROSOFT_APP_TENANT_ID" not in given:
+            found.env("MICROSOFT_APP_TENANT_ID", f"not set (a {app_type} app needs it with MICROSOFT_APP_ID)")
+    elif given & {"MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID"}:
+        found.env(
+            "MICROSOFT_APP_ID",
+            "not set, yet MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is"
+            " (without an app id, /api/messages runs unauthenticated)",
+        )
+
+
+def _knowledge_dir(
+    raw: Mapping[str, Any], env: Mapping[str, str], base: Path, found: Problems
+) -> Path | None:
+    """``GRUNDLAGBOT_KNOWLEDGE``, else ``knowledge.path``; the packaged files only when neither is set."""
+    expected = "expected a directory of knowledge files"
+    if value := (env.get("GRUNDLAGBOT_KNOWLEDGE") or "").strip():
+        path = Path(value).expanduser()
+        if path.is_dir():
+            return path
+        found.env("GRUNDLAGBOT_KNOWLEDGE", f"{expected}, {path} is not one")
+        return None
+    section = raw.get("knowledge")
+    configured = section.get("path") if isinstance(section, dict) else None
+    if configured is None:
+        return PACKAGE_KNOWLEDGE
+    if not isinstance(configured, str) or not configured:
+        return None  # the model has said what is wrong with it
+    path = _resolve(base, configured)
+    if path.is_dir():
+        return path
+    found.at(
+        ("knowledge", "path"),
+        f"{expected}, {path} is not one (leave knowledge.path out to use the files that ship with the bot)",
     )
-
-    knowledge = _section(data, "knowledge", where)
-    _known(knowledge, where, "knowledge.", {"path"})
-    kpath = env.get("GRUNDLAGBOT_KNOWLEDGE") or knowledge.get("path")
-    knowledge_dir = _resolve(base, kpath) if kpath else PACKAGE_KNOWLEDGE
-    if kpath and not knowledge_dir.exists() and not env.get("GRUNDLAGBOT_KNOWLEDGE"):
-        # app.yaml's relative path outside a checkout (the package installed elsewhere): the
-        # knowledge files that ship with the package.
-        knowledge_dir = PACKAGE_KNOWLEDGE
-    if not knowledge_dir.is_dir():
-        raise ConfigError(f"{where}: knowledge.path: {knowledge_dir} is not a directory")
-
-    storage = _section(data, "storage", where)
-    _known(storage, where, "storage.", {"path", "question_retention_days"})
-    db = env.get("GRUNDLAGBOT_DB") or storage.get("path") or "grundlagbot.sqlite3"
-    db_path = Path(db) if env.get("GRUNDLAGBOT_DB") else _resolve(Path.cwd(), str(db))
-    retention = _int(storage.get("question_retention_days", 90), where, "storage.question_retention_days", 1)
-
-    orgs = data.get("organizations") or []
-    if not isinstance(orgs, list):
-        raise ConfigError(f"{where}: organizations: expected a list of organisations")
-    channels, committees = _organizations(orgs, where)
-
-    return Settings(
-        knowledge_dir=knowledge_dir,
-        db_path=db_path,
-        config_file=config_file,
-        slack=_slack(env),
-        teams=_teams(env, where),
-        admins=_admins(data.get("admins"), env, where),
-        schedule=_schedule(_section(data, "schedule", where), where, channels, committees),
-        question_retention_days=retention,
-        default_organization=data.get("default_organization"),
-    )
+    return None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"{mark.line + 1}:" if mark else ""
-        raise ConfigError(f"{path}:{line} invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return data
+def _check_organizations(raw: Mapping[str, Any], knowledge_dir: Path, found: Problems) -> None:
+    """Organisation names the knowledge files do not know: their channels and chairs would get nothing."""
+    known = declared_organizations(knowledge_dir)
+    if not known:
+        return  # no documents: loading the knowledge reports that, not the configuration
+    orgs = raw.get("organizations")
+    named: list[tuple[tuple[str | int, ...], object]] = [
+        (("organizations", i, "name"), org.get("name"))
+        for i, org in enumerate(orgs if isinstance(orgs, list) else [])
+        if isinstance(org, dict)
+    ]
+    named.append((("default_organization",), raw.get("default_organization")))
+    for loc, name in named:
+        if isinstance(name, str) and name and name not in known:
+            found.at(loc, f"unknown organisation {name!r} (the knowledge files know {', '.join(known)})")
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -165,160 +183,44 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def _section(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key}: expected a mapping")
-    return value
-
-
-def _known(data: Mapping[str, Any], where: str, prefix: str, keys: set[str]) -> None:
-    for key in data:
-        if key not in keys:
-            raise ConfigError(
-                f"{where}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(keys))})"
-            )
-
-
-def _int(value: Any, where: str, key: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where}: {key}: expected a whole number ≥ {minimum}, got {value!r}")
-    return value
-
-
-def _time(value: Any, where: str, key: str) -> time:
-    text = str(value)
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        raise ConfigError(f"{where}: {key}: expected a time as HH:MM, got {value!r}")
-    return time(int(m[1]), int(m[2]))
-
-
-def _str_list(value: Any, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key}: expected a list of strings")
-    return tuple(value)
-
-
-def _organizations(orgs: list[Any], where: str) -> tuple[tuple[OrgChannels, ...], tuple[MedCommittee, ...]]:
-    channels: list[OrgChannels] = []
-    committees: list[MedCommittee] = []
-    for i, org in enumerate(orgs):
-        key = f"organizations[{i}]"
-        if not isinstance(org, dict) or not isinstance(org.get("name"), str):
-            raise ConfigError(f"{where}: {key}: expected a mapping with a 'name'")
-        _known(org, where, f"{key}.", {"name", "channels", "med_committees"})
-        ch = org.get("channels") or {}
-        if not isinstance(ch, dict):
-            raise ConfigError(f"{where}: {key}.channels: expected a mapping like {{slack: [C0123]}}")
-        _known(ch, where, f"{key}.channels.", {"slack"})
-        channels.append(OrgChannels(org["name"], _str_list(ch.get("slack"), where, f"{key}.channels.slack")))
-        for j, com in enumerate(org.get("med_committees") or []):
-            ckey = f"{key}.med_committees[{j}]"
-            if not isinstance(com, dict) or not isinstance(com.get("name"), str):
-                raise ConfigError(f"{where}: {ckey}: expected a mapping with a 'name'")
-            _known(com, where, f"{ckey}.", {"name", "chairs"})
-            chairs = com.get("chairs") or {}
-            if not isinstance(chairs, dict):
-                raise ConfigError(f"{where}: {ckey}.chairs: expected a mapping like {{slack: [U0123]}}")
-            _known(chairs, where, f"{ckey}.chairs.", {"slack"})
-            committees.append(
-                MedCommittee(
-                    org["name"], com["name"], _str_list(chairs.get("slack"), where, f"{ckey}.chairs.slack")
-                )
-            )
-    return tuple(channels), tuple(committees)
-
-
-def _schedule(
-    data: dict[str, Any], where: str, channels: tuple[OrgChannels, ...], committees: tuple[MedCommittee, ...]
-) -> ScheduleSettings:
-    _known(data, where, "schedule.", {"enabled", "timezone", "weekly_theme", "med_reminders", "grace_hours"})
-    weekly = data.get("weekly_theme") or {}
-    reminders = data.get("med_reminders") or {}
-    if not isinstance(weekly, dict) or not isinstance(reminders, dict):
-        raise ConfigError(f"{where}: schedule.weekly_theme and schedule.med_reminders: expected mappings")
-    _known(weekly, where, "schedule.weekly_theme.", {"day", "time", "pause_weeks"})
-    _known(reminders, where, "schedule.med_reminders.", {"time"})
-    day = str(weekly.get("day", "mon")).lower()[:3]
-    if day not in WEEKDAYS:
-        raise ConfigError(f"{where}: schedule.weekly_theme.day: expected one of {', '.join(WEEKDAYS)}")
-    pauses = weekly.get("pause_weeks") or []
-    if not isinstance(pauses, list) or not all(isinstance(w, int) and 1 <= w <= 53 for w in pauses):
-        raise ConfigError(
-            f"{where}: schedule.weekly_theme.pause_weeks: expected a list of ISO week numbers 1-53"
-        )
-    tz = str(data.get("timezone", "Europe/Copenhagen"))
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(tz)
-    except Exception:  # ZoneInfo raises several types for a bad name
-        raise ConfigError(f"{where}: schedule.timezone: unknown time zone {tz!r}") from None
-    grace = data.get("grace_hours", 12)
-    if isinstance(grace, bool) or not isinstance(grace, int | float) or grace < 0:
-        raise ConfigError(f"{where}: schedule.grace_hours: expected a number of hours ≥ 0")
-    enabled = data.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigError(f"{where}: schedule.enabled: expected true or false")
-    return ScheduleSettings(
-        enabled=enabled,
-        timezone=tz,
-        theme_day=day,
-        theme_time=_time(weekly.get("time", "09:00"), where, "schedule.weekly_theme.time"),
-        pause_weeks=tuple(pauses),
-        reminder_time=_time(reminders.get("time", "08:00"), where, "schedule.med_reminders.time"),
-        grace_hours=float(grace),
-        channels=channels,
-        committees=committees,
+def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledge_dir: Path) -> Settings:
+    storage, schedule = app.storage, app.schedule
+    db_path = (
+        Path(env.GRUNDLAGBOT_DB)
+        if env.GRUNDLAGBOT_DB
+        else _resolve(Path.cwd(), storage.path or "grundlagbot.sqlite3")
     )
-
-
-def _slack(env: Mapping[str, str]) -> SlackSettings | None:
-    token, secret = env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET")
-    if not token and not secret:
-        return None
-    if not token or not secret:
-        missing = "SLACK_BOT_TOKEN" if not token else "SLACK_SIGNING_SECRET"
-        raise ConfigError(
-            f"environment: {missing} is not set (Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
+    slack = None
+    if env.SLACK_BOT_TOKEN and env.SLACK_SIGNING_SECRET:
+        slack = SlackSettings(
+            env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN, env.SLACK_API_URL
         )
-    return SlackSettings(token, secret, env.get("SLACK_APP_TOKEN") or None, env.get("SLACK_API_URL") or None)
-
-
-def _teams(env: Mapping[str, str], where: str) -> TeamsSettings:
-    app_id = env.get("MICROSOFT_APP_ID") or None
-    app_type = env.get("MICROSOFT_APP_TYPE") or "SingleTenant"
-    if app_type not in ("SingleTenant", "MultiTenant", "UserAssignedMSI"):
-        raise ConfigError(
-            "environment: MICROSOFT_APP_TYPE: expected SingleTenant, MultiTenant or UserAssignedMSI"
-        )
-    tenant = env.get("MICROSOFT_APP_TENANT_ID") or None
-    if app_id and app_type == "SingleTenant" and not tenant:
-        raise ConfigError("environment: MICROSOFT_APP_TENANT_ID is required for a SingleTenant app")
-    return TeamsSettings(app_id, env.get("MICROSOFT_APP_PASSWORD") or None, app_type, tenant)
-
-
-def _admins(value: Any, env: Mapping[str, str], where: str) -> frozenset[str]:
-    admins: list[str] = []
-    if value is not None:
-        if not isinstance(value, dict):
-            raise ConfigError(
-                f"{where}: admins: expected a mapping like {{slack: [U0123], teams: [<aad id>]}}"
-            )
-        _known(value, where, "admins.", {"slack", "teams"})
-        for platform in ("slack", "teams"):
-            admins += [f"{platform}:{u}" for u in _str_list(value.get(platform), where, f"admins.{platform}")]
-    for item in (env.get("GRUNDLAGBOT_ADMINS") or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        platform, _, user = item.partition(":")
-        if platform not in ("slack", "teams") or not user:
-            raise ConfigError(
-                f"environment: GRUNDLAGBOT_ADMINS: {item!r}: expected slack:U0123 or teams:<aad object id>"
-            )
-        admins.append(f"{platform}:{user}")
-    return frozenset(admins)
+    teams = TeamsSettings(
+        env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD, env.MICROSOFT_APP_TYPE, env.MICROSOFT_APP_TENANT_ID
+    )
+    admins = {f"slack:{u}" for u in app.admins.slack} | {f"teams:{u}" for u in app.admins.teams}
+    return Settings(
+        knowledge_dir=knowledge_dir,
+        db_path=db_path,
+        config_file=config_file,
+        slack=slack,
+        teams=teams,
+        admins=frozenset(admins | set(env.GRUNDLAGBOT_ADMINS)),
+        schedule=ScheduleSettings(
+            enabled=schedule.enabled,
+            timezone=schedule.timezone,
+            theme_day=schedule.weekly_theme.day,
+            theme_time=schedule.weekly_theme.time,
+            pause_weeks=tuple(schedule.weekly_theme.pause_weeks),
+            reminder_time=schedule.med_reminders.time,
+            grace_hours=schedule.grace_hours,
+            channels=tuple(OrgChannels(o.name, tuple(o.channels.slack)) for o in app.organizations),
+            committees=tuple(
+                MedCommittee(o.name, c.name, tuple(c.chairs.slack))
+                for o in app.organizations
+                for c in o.med_committees
+            ),
+        ),
+        question_retention_days=storage.question_retention_days,
+        default_organization=app.default_organization,
+    )

@@ -57,7 +57,7 @@ from botframework.connector.auth import BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import teams_render as render
-from bot.config import ConfigError, TeamsSettings
+from bot.config import TeamsSettings
 from handlers import feedback
 from handlers.context import Context
 from handlers.messages import Language, Message, Reply
@@ -86,10 +86,7 @@ def _authentication(settings: TeamsSettings) -> BotFrameworkAuthentication:
     if not settings.app_id:
         # No app id: auth disabled. "MultiTenant" is the only type botbuilder accepts without an id.
         return ConfigurationBotFrameworkAuthentication(_BotConfig(None, None, "MultiTenant", None))
-    if settings.app_type != "UserAssignedMSI" and not settings.app_password:
-        raise ConfigError("environment: MICROSOFT_APP_PASSWORD is not set (needed with MICROSOFT_APP_ID)")
-    if settings.app_type == "UserAssignedMSI" and not settings.tenant_id:
-        raise ConfigError("environment: MICROSOFT_APP_TENANT_ID is required for a UserAssignedMSI app")
+    # bot.config has checked that the password and tenant the app type needs are set.
     config = _BotConfig(settings.app_id, settings.app_password, settings.app_type, settings.tenant_id)
     return ConfigurationBotFrameworkAuthentication(config)
 

@@ -562,3 +562,24 @@ def summarize(kb: KnowledgeBase) -> dict[str, int]:
         "wheels": len(kb.wheels),
         "wheel_items": sum(len(w.items) for w in kb.wheels),
     }
+
+
+_ORGANIZATION_LINE = re.compile(r"^organization:[ \t]*(\S.*)$", re.MULTILINE)
+
+
+def declared_organizations(paths: Path | Sequence[Path]) -> list[str]:
+    """The organisations the document files under ``paths`` name, in file order.
+
+    Read from each file's top-level ``organization:`` line alone, without loading the files (which
+    :func:`load_knowledge` validates): cheap enough to check a configuration against at start.
+    """
+    found: list[str] = []
+    for path in knowledge_files(paths):
+        try:
+            match = _ORGANIZATION_LINE.search(path.read_text(encoding="utf-8"))
+            value = yaml.safe_load(match[1]) if match else None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # load_knowledge reports it
+        if isinstance(value, str) and value not in found:
+            found.append(value)
+    return found

@@ -465,14 +465,6 @@ async def test_with_a_valid_token_the_reply_is_sent_with_the_bots_token(
     assert fake.sent(PERSONAL)[-1].authorization == f"Bearer {BOT_TOKEN}"
 
 
-def test_single_tenant_app_without_a_password_fails_at_start(tmp_path: Path) -> None:
-    from bot.config import ConfigError
-
-    ctx = make_context(tmp_path / "bot.sqlite3", TeamsSettings(app_id=APP_ID, tenant_id="tenant-1"))
-    with pytest.raises(ConfigError, match="MICROSOFT_APP_PASSWORD"):
-        create_app(ctx)
-
-
 # -- handler flows through botbuilder's TestAdapter -----------------------------------------------
 
 
