@@ -177,41 +177,18 @@ class Matcher:
 
     def match(self, text: str, organization: str | None = None, limit: int = 5) -> Result:
         """Score ``text`` against every entry (only ``organization``'s, when given)."""
-        if len(text) > MAX_CHARS:  # a pasted document: its head and its tail say what it asks
-            text = text[: MAX_CHARS // 2] + "\n" + text[-MAX_CHARS // 2 :]
-        texts = [t for t in _SENTENCE_RE.split(clean_lines(text)) if t.strip()][-MAX_SENTENCES:]
-        split = _last_words([(t, w) for t in texts if (w := words(t))], MAX_WORDS)
-        sentences = [w for _, w in split]
-        asks = [t.rstrip().endswith("?") for t, _ in split]
+        sentences, asks = _sentences(text)
         all_words = [w for s in sentences for w in s]
         language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
         named: str | None = None
         parts: list[list[QTerm]] = []
         for sentence in sentences:
-            # The organisation a sentence names is remembered and weighs little as words of the
-            # question: a theme may carry the name ("Vi er fælles om Allerød"), but "Lyngby-
-            # Taarbæk Kommune" is no question about "Vi er én kommune".
-            content, found = self.index.take_organization(sentence)
+            terms, found = self._sentence_terms(sentence, language)
             named = named or found
-            terms = self.resolver.resolve(self.lexicon.terms(content, language), language)
-            if found:
-                kept = {id(w) for w in content}
-                name = [w for w in sentence if id(w) not in kept]
-                terms += [
-                    replace(t, importance=t.importance * ORG_WORDS)
-                    for t in self.resolver.resolve(self.lexicon.terms(name, language), language)
-                ]
             parts.append(terms)
         centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
         asked = dedupe(parts[centre]) if parts else []
-        qterms = dedupe(asked + [t for part in parts for t in part])
-        if len(parts) > 1 and sum(t.importance for t in asked if t.alts) >= ASKED_MIN_INFO:
-            # The sentence that asks says what is asked; the background may narrow the topic
-            # down but not pull the answer towards a passage about the background.
-            mine = set(asked)
-            qterms = [t if t in mine else replace(t, importance=t.importance * BACKGROUND) for t in qterms]
-        if len(qterms) > MAX_TERMS:
-            qterms = qterms[: MAX_TERMS - 10] + qterms[-10:]
+        qterms = _weighed(parts, asked)
         hits: dict[QTerm, dict[int, float]] = {}  # each term's postings, once per message
         role = self._role(all_words)
         fact = self._asks_for_fact(all_words)
@@ -228,6 +205,21 @@ class Matcher:
             unknown=tuple(t.surface for t in qterms if not t.alts),
         )
         return self._decide(result, qterms, asked or qterms, fact)
+
+    def _sentence_terms(self, sentence: list[Word], language: Language) -> tuple[list[QTerm], str | None]:
+        """A sentence's terms, and the organisation it names. The name is remembered and weighs
+        little as words of the question: a theme may carry it ("Vi er fælles om Allerød"), but
+        "Lyngby-Taarbæk Kommune" is no question about "Vi er én kommune"."""
+        content, found = self.index.take_organization(sentence)
+        terms = self.resolver.resolve(self.lexicon.terms(content, language), language)
+        if found:
+            kept = {id(w) for w in content}
+            name = [w for w in sentence if id(w) not in kept]
+            terms += [
+                replace(t, importance=t.importance * ORG_WORDS)
+                for t in self.resolver.resolve(self.lexicon.terms(name, language), language)
+            ]
+        return terms, found
 
     def _decide(self, result: Result, qterms: list[QTerm], asked: list[QTerm], fact: bool) -> Result:
         """The decision model's verdict on the best match."""
@@ -532,6 +524,28 @@ def _tie(matches: list[Match]) -> bool:
     where = (best.entry.organization, best.entry.document)
     tied = [m for m in matches[1:] if m.score > best.score - AMBIGUITY_GAP]
     return any((m.entry.organization, m.entry.document) != where for m in tied)
+
+
+def _sentences(text: str) -> tuple[list[list[Word]], list[bool]]:
+    """The words of a message's last sentences (within MAX_WORDS), and which of them ask ("?")."""
+    if len(text) > MAX_CHARS:  # a pasted document: its head and its tail say what it asks
+        text = text[: MAX_CHARS // 2] + "\n" + text[-MAX_CHARS // 2 :]
+    texts = [t for t in _SENTENCE_RE.split(clean_lines(text)) if t.strip()][-MAX_SENTENCES:]
+    split = _last_words([(t, w) for t in texts if (w := words(t))], MAX_WORDS)
+    return [w for _, w in split], [t.rstrip().endswith("?") for t, _ in split]
+
+
+def _weighed(parts: list[list[QTerm]], asked: list[QTerm]) -> list[QTerm]:
+    """The message's terms, each once: the asking sentence's in full; when it says enough by
+    itself, the background's at BACKGROUND, so it may narrow the topic down but not pull the
+    answer towards a passage about the background."""
+    qterms = dedupe(asked + [t for part in parts for t in part])
+    if len(parts) > 1 and sum(t.importance for t in asked if t.alts) >= ASKED_MIN_INFO:
+        mine = set(asked)
+        qterms = [t if t in mine else replace(t, importance=t.importance * BACKGROUND) for t in qterms]
+    if len(qterms) > MAX_TERMS:
+        qterms = qterms[: MAX_TERMS - 10] + qterms[-10:]
+    return qterms
 
 
 def _last_words(sentences: list[tuple[str, list[Word]]], budget: int) -> list[tuple[str, list[Word]]]:
