@@ -10,6 +10,8 @@ The training data is reproducible from the repository:
   right when an expected phrase is in the best match's answer, section or quote;
 - **out of scope**: the out-of-scope questions of the same sets, never right.
 
+A question that matches no entry at all is declined without the model and is no row.
+
 Each of the three groups weighs the same in total. The fit is an L2-regularised logistic
 regression by Newton's method (a dozen features: no numerical library needed). The answer
 threshold maximises (averaged over ±0.03), on predictions for held-out folds of the tuning and
