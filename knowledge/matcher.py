@@ -166,8 +166,9 @@ class Matcher:
         pool = [i for i in contacts if self.entries[i].organization == organization] or contacts
         if not pool:
             return None
-        topics = self._topic_stems(result.sensitive)
-        best = max(pool, key=lambda i: sum(self.index.weight(s, i) for s in topics))
+        topics = sorted(self._topic_stems(result.sensitive))  # sorted: the same sum in every process
+        # Ties go to the entry first in the files, whatever the hash seed.
+        best = max(pool, key=lambda i: (round(sum(self.index.weight(s, i) for s in topics), 9), -i))
         return self.entries[best]
 
     def _topic_stems(self, topics: Sequence[str]) -> set[str]:

@@ -175,7 +175,7 @@ class Lexicon:
         self._starts = frozenset(k[0] for k in (*self.english, *self.synonyms) if len(k) > 1)
         self.english_words = frozenset(s for k in self.english for s in k)
         self.sensitive: dict[str, str] = {}  # stem -> topic
-        for topic in glossary.sensitive:
+        for topic in sorted(glossary.sensitive):  # sorted: the same topic names in every process
             for alt in self.expand(topic):
                 if len(alt.stems) == 1:
                     self.sensitive.setdefault(alt.stems[0], topic)
