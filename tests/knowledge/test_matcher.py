@@ -3,6 +3,9 @@ bad input that must neither crash nor be slow."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -159,9 +162,6 @@ def test_most_entries_answer_their_own_first_question(real: Matcher) -> None:
 def test_answers_do_not_depend_on_the_hash_seed() -> None:
     # Sets are iterated in hash order: a tie between two entries naming the contacts, or a float
     # sum over a set, must not let two processes (two replicas, a restart) answer differently.
-    import subprocess
-    import sys
-
     script = (
         "from handlers.ask import answer\n"
         "from tests.knowledge import knowledge_sets\n"
@@ -177,7 +177,7 @@ def test_answers_do_not_depend_on_the_hash_seed() -> None:
             text=True,
             check=True,
             cwd=knowledge_sets.ROOT,
-            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2", "3")
     }
