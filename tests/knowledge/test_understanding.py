@@ -69,6 +69,12 @@ def test_background_sentences_do_not_pull_the_answer_away_from_the_question(real
         ("a resident's son shouted at me and said he knew where I live", "trusler"),
         ("der er en på mit hold som holder mig udenfor og griner af mig", "mobning"),
         ("jeg har været sygemeldt længe, hvad sker der nu?", "sygefravær"),
+        ("jeg har været sygemeldt siden påske, hvad sker der nu?", "sygefravær"),
+        (
+            "half my team has stopped caring about their work, what does our foundation say I should"
+            " do as their manager?",
+            "motivation",
+        ),
         ("jeg sover dårligt og kan ikke overskue mit arbejde længere", "mistrivsel"),
     ],
 )
