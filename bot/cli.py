@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
+from handlers.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -97,9 +98,9 @@ def _command(name: str) -> Command:
         from bot.server import run_serve
 
         return run_serve
-    from scheduler import cli as scheduler_cli
+    from bot import cli_schedule
 
-    return {"schedule": scheduler_cli.run_schedule, "post": scheduler_cli.run_post}[name]
+    return {"schedule": cli_schedule.run_schedule, "post": cli_schedule.run_post}[name]
 
 
 def _print_config_error(exc: ConfigError) -> None:

@@ -19,10 +19,10 @@ from typing import Any, TextIO
 import yaml
 
 from bot import plain_render
-from bot.config import Settings
 from handlers.ask import answer
 from handlers.context import Context
 from handlers.messages import Message, Reply
+from handlers.settings import Settings
 from handlers.texts import t
 from knowledge.loader import knowledge_files, load_knowledge, summarize
 from knowledge.model import KnowledgeError

@@ -24,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from handlers.settings import WEEKDAYS
+
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_GRACE_HOURS = 168  # a week: a missed weekly post is not caught up after the next one is due
 MAX_RETENTION_DAYS = 3650

@@ -17,10 +17,10 @@ import signal
 
 from aiohttp import web
 
-from bot.config import Settings
 from bot.metrics import Metrics
 from bot.storage import Storage
 from handlers.context import Context
+from handlers.settings import Settings
 from knowledge.service import KnowledgeService
 
 logger = logging.getLogger(__name__)

@@ -23,10 +23,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import SlackSettings
 from bot.slack_render import render
 from handlers.context import Context
 from handlers.messages import Reply
+from handlers.settings import SlackSettings
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from handlers.services import PostRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -51,17 +52,6 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 MAX_STORED_QUESTION = 500  # characters of an unanswered question kept for HR's statistics
-
-
-@dataclass(frozen=True)
-class PostRecord:
-    job: str
-    period: str
-    target: str
-    status: str  # "posted" | "failed" | "pending"
-    attempts: int
-    error: str | None
-    updated_at: str
 
 
 def _now() -> str:

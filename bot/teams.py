@@ -57,11 +57,11 @@ from botframework.connector.auth import BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import teams_render as render
-from bot.config import TeamsSettings
 from handlers import feedback
 from handlers.context import Context
 from handlers.messages import Language, Message, Reply
 from handlers.router import dispatch
+from handlers.settings import TeamsSettings
 from handlers.texts import t
 from knowledge.normalize import detect_language
 

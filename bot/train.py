@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.cli_knowledge import Case, found_in, read_cases
-from bot.config import Settings
+from handlers.settings import Settings
 from knowledge.decision import FEATURES, MODEL_PATH, DecisionModel, Signals, standardise
 from knowledge.loader import load_knowledge
 from knowledge.matcher import Matcher, Result

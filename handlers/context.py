@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from handlers.conversations import ConversationMemory
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.metrics import Metrics
-    from bot.storage import Storage
     from handlers.messages import Message, Reply
+    from handlers.services import Metrics, Schedule, Store
+    from handlers.settings import Settings
     from knowledge.service import KnowledgeService
 
 
@@ -39,11 +38,11 @@ def _utcnow() -> datetime:
 class Context:
     settings: Settings
     knowledge: KnowledgeService
-    store: Storage
+    store: Store
     metrics: Metrics
     clock: Callable[[], datetime] = _utcnow
     posters: dict[str, Poster] = field(default_factory=dict)
-    scheduler: Any = None  # scheduler.service.SchedulerService when this process runs the scheduler
+    scheduler: Schedule | None = None  # when this process runs the scheduler
     extras: dict[str, Any] = field(default_factory=dict)
     conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from bot.config import WEEKDAYS
 from handlers.context import Context
 from handlers.messages import Language, Message, Reply, UserFacingError
 from handlers.router import command
+from handlers.settings import WEEKDAYS
 from handlers.texts import t
 from knowledge.model import KnowledgeBase
 from knowledge.normalize import fold

@@ -194,7 +194,7 @@ _add(
 
 
 # --- scheduler: "Ugens tema", MED reminders, tema, årshjul, abonner/afmeld, medformand ---------
-# (scheduler/compose.py, handlers/theme.py, handlers/subscriptions.py)
+# (handlers/compose.py, handlers/theme.py, handlers/subscriptions.py)
 _add(
     {
         "scheduler.theme.heading": {

@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from handlers import compose
+from handlers import wheel as annual_wheel
 from handlers.context import Context
 from handlers.messages import Message, Reply, UserFacingError
+from handlers.rotation import ThemeCalendar
 from handlers.router import command
 from handlers.subscriptions import channel_organization, language_of, theme_organizations
 from handlers.texts import t
-from scheduler import compose
-from scheduler import wheel as annual_wheel
-from scheduler.rotation import ThemeCalendar
 
 WHEEL_ITEMS_SHOWN = 6
 

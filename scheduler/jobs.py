@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from handlers import compose
+from handlers import wheel as annual_wheel
 from handlers.context import Context
 from handlers.messages import Reply
-from scheduler import compose
-from scheduler import wheel as annual_wheel
+from handlers.rotation import ThemeCalendar, week_period
 from scheduler.delivery import Pacer, RetryPolicy, deliver
 from scheduler.plan import REMINDER_JOB, THEME_JOB, chair_targets, theme_organizations, theme_targets
-from scheduler.rotation import ThemeCalendar, week_period
 
 logger = logging.getLogger(__name__)
 

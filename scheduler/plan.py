@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.config import Settings
-from bot.storage import Storage
+from handlers import wheel as annual_wheel
+from handlers.rotation import ThemeCalendar, monday_of, week_period
+from handlers.services import Store
+from handlers.settings import Settings
 from knowledge.model import KnowledgeBase
-from scheduler import wheel as annual_wheel
-from scheduler.rotation import ThemeCalendar, monday_of, week_period
 
 THEME_JOB = "weekly-theme"
 REMINDER_JOB = "med-reminder"
@@ -46,7 +46,7 @@ def theme_organizations(kb: KnowledgeBase) -> list[str]:
     return [org for org in kb.organizations() if kb.themes(org)]
 
 
-def theme_targets(settings: Settings, store: Storage | None, organization: str) -> tuple[str, ...]:
+def theme_targets(settings: Settings, store: Store | None, organization: str) -> tuple[str, ...]:
     """Channels in app.yaml, then channels subscribed from chat, without duplicates."""
     targets = [
         f"slack:{c}" for oc in settings.schedule.channels if oc.organization == organization for c in oc.slack
@@ -56,7 +56,7 @@ def theme_targets(settings: Settings, store: Storage | None, organization: str) 
     return tuple(dict.fromkeys(targets))
 
 
-def chair_targets(settings: Settings, store: Storage | None, organization: str) -> tuple[str, ...]:
+def chair_targets(settings: Settings, store: Store | None, organization: str) -> tuple[str, ...]:
     """MED chairs in app.yaml, then chairs registered from chat, without duplicates."""
     committees = settings.schedule.committees
     targets = [f"slack:{u}" for c in committees if c.organization == organization for u in c.slack_chairs]
@@ -66,7 +66,7 @@ def chair_targets(settings: Settings, store: Storage | None, organization: str) 
 
 
 def plan(
-    kb: KnowledgeBase, settings: Settings, store: Storage | None, start: date, weeks: int
+    kb: KnowledgeBase, settings: Settings, store: Store | None, start: date, weeks: int
 ) -> list[PlannedPost]:
     """Every post from ``start`` for ``weeks`` weeks, in time order."""
     end = start + timedelta(weeks=weeks)
@@ -77,7 +77,7 @@ def plan(
 
 
 def _weekly(
-    kb: KnowledgeBase, settings: Settings, store: Storage | None, start: date, end: date
+    kb: KnowledgeBase, settings: Settings, store: Store | None, start: date, end: date
 ) -> list[PlannedPost]:
     calendar = ThemeCalendar.from_settings(settings.schedule)
     orgs = {org: kb.themes(org) for org in theme_organizations(kb)}
@@ -96,7 +96,7 @@ def _weekly(
 
 
 def _reminders(
-    kb: KnowledgeBase, settings: Settings, store: Storage | None, start: date, end: date
+    kb: KnowledgeBase, settings: Settings, store: Store | None, start: date, end: date
 ) -> list[PlannedPost]:
     tz = ThemeCalendar.from_settings(settings.schedule).tz
     posts = []

@@ -24,11 +24,11 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.storage import PostRecord
 from handlers.context import Context
+from handlers.rotation import ThemeCalendar
+from handlers.services import PostRecord
 from scheduler.jobs import post_med_reminders, post_weekly_theme
 from scheduler.plan import PlannedPost, plan
-from scheduler.rotation import ThemeCalendar
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot import slack
-from bot.config import ScheduleSettings, Settings, SlackSettings
 from bot.metrics import Metrics
 from bot.server import create_app
 from bot.slack_render import escape
 from bot.storage import Storage
 from handlers.context import Context
+from handlers.settings import ScheduleSettings, Settings, SlackSettings
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself

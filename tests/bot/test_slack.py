@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot import plain_render, slack
-from bot.config import PACKAGE_KNOWLEDGE, ScheduleSettings, Settings, SlackSettings
+from bot.config import PACKAGE_KNOWLEDGE
 from bot.metrics import Metrics
 from bot.server import build_context, create_app
 from bot.slack_client import SeenEvents
@@ -28,6 +28,7 @@ from bot.storage import Storage
 from handlers.ask import answer, source_of
 from handlers.context import Context
 from handlers.messages import Reply, Source, Suggestion
+from handlers.settings import ScheduleSettings, Settings, SlackSettings
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot

@@ -20,13 +20,14 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ErrorResponseException
 
 from bot import plain_render, teams, teams_render
-from bot.config import PACKAGE_KNOWLEDGE, ScheduleSettings, Settings, TeamsSettings
+from bot.config import PACKAGE_KNOWLEDGE
 from bot.metrics import Metrics
 from bot.server import create_app
 from bot.storage import Storage
 from handlers.context import Context
 from handlers.messages import Message, Reply, Source, Suggestion
 from handlers.router import COMMANDS, dispatch, parse
+from handlers.settings import ScheduleSettings, Settings, TeamsSettings
 from handlers.subscriptions import theme_organizations
 from handlers.texts import t
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot

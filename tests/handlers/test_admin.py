@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ScheduleSettings, Settings, load_settings
+from bot.config import load_settings
 from bot.metrics import Metrics
 from bot.storage import Storage
 from handlers.admin import SIGNAL_ADMIN, reload_from_signal
@@ -18,6 +18,7 @@ from handlers.admin_reports import group_questions
 from handlers.context import Context
 from handlers.messages import Message, Reply
 from handlers.router import dispatch
+from handlers.settings import ScheduleSettings, Settings
 from handlers.texts import t
 from knowledge.reload import answers_itself
 from tests.knowledge.edits import (

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.metrics import Metrics
 from bot.plain_render import render, to_json
 from bot.storage import Storage
 from handlers.ask import answer, handle_ask
 from handlers.context import Context
 from handlers.messages import Message, Source
+from handlers.settings import Settings
 from handlers.texts import t
 from knowledge.service import KnowledgeService, Snapshot
 from tests.knowledge import knowledge_sets

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import PACKAGE_KNOWLEDGE, Settings
+from bot.config import PACKAGE_KNOWLEDGE
 from bot.metrics import Metrics
 from bot.storage import Storage
 from handlers.ask import answer, handle_ask
 from handlers.context import Context
 from handlers.conversations import TTL, ConversationMemory, Turn
 from handlers.messages import Message
+from handlers.settings import Settings
 from knowledge.service import KnowledgeService
 from tests.knowledge import knowledge_sets
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ScheduleSettings, Settings
 from bot.metrics import Metrics
 from bot.storage import Storage
 from handlers import router
 from handlers.context import Context
 from handlers.messages import Message, Reply, UserFacingError
 from handlers.router import COMMANDS, command, dispatch, parse
+from handlers.settings import ScheduleSettings, Settings
 from tests.knowledge.edits import copy_knowledge, serving
 
 

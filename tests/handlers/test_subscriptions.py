@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ScheduleSettings, Settings
 from bot.server import build_context, create_app
 from handlers.context import Context
+from handlers.rotation import ThemeCalendar
 from handlers.router import parse
+from handlers.settings import ScheduleSettings, Settings
 from handlers.texts import t
-from scheduler.rotation import ThemeCalendar
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack, Signer, payload
 from tests.scheduler.helpers import ALLEROD, local, make_context, say, settings
@@ -49,7 +49,7 @@ async def test_subscribe_with_aliases_and_without_danish_letters(ctx: Context) -
 
 
 async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(tmp_path: Path) -> None:
-    from bot.config import OrgChannels
+    from handlers.settings import OrgChannels
 
     ctx = make_context(tmp_path / "bot.sqlite3", channels=(OrgChannels(ALLEROD), OrgChannels(ALBERTSLUND)))
     reply = await say(ctx, "abonner")
@@ -138,7 +138,7 @@ async def test_aarshjul_shows_the_coming_items(ctx: Context, typed: str) -> None
 async def test_slash_abonner_subscribes_the_slack_channel(
     tmp_path: Path, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
 ) -> None:
-    from bot.config import OrgChannels
+    from handlers.settings import OrgChannels
 
     ctx = make_context(tmp_path / "bot.sqlite3", fake_slack, channels=(OrgChannels(ALLEROD),))
     client = await aiohttp_client(create_app(ctx))

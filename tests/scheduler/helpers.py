@@ -9,13 +9,14 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.config import PACKAGE_KNOWLEDGE, MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
+from bot.config import PACKAGE_KNOWLEDGE
 from bot.metrics import Metrics
 from bot.server import create_app
 from bot.storage import Storage
 from handlers.context import Context
 from handlers.messages import Message, Reply
 from handlers.router import dispatch
+from handlers.settings import MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from scheduler.delivery import Pacer, RetryPolicy
 from tests.bot.slack_fakes import SECRET, FakeSlack

@@ -18,7 +18,7 @@ JAN_4, JAN_11 = date(2027, 1, 4), date(2027, 1, 11)
 
 
 def theme_of(ctx: Context, day: date) -> str:
-    from scheduler.rotation import ThemeCalendar
+    from handlers.rotation import ThemeCalendar
 
     entry = ThemeCalendar.from_settings(ctx.settings.schedule).pick(
         ctx.knowledge.current.kb.themes(ALLEROD), day
@@ -134,7 +134,7 @@ async def test_the_pacer_keeps_a_second_between_posts_to_one_channel() -> None:
 async def test_channels_from_app_yaml_and_from_chat_each_get_one_post(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
-    from bot.config import OrgChannels
+    from handlers.settings import OrgChannels
 
     ctx = make_context(
         tmp_path / "bot.sqlite3", fake_slack, channels=(OrgChannels(ALLEROD, ("C0CONFIG", "C0THEME")),)

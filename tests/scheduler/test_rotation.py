@@ -11,9 +11,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import PACKAGE_KNOWLEDGE
+from handlers.rotation import ThemeCalendar, is_working_day, week_period
 from knowledge.loader import load_knowledge
 from knowledge.model import KnowledgeBase
-from scheduler.rotation import ThemeCalendar, is_working_day, week_period
 from scheduler.service import PostingDayTrigger
 from tests.scheduler.helpers import ALLEROD, CPH, local
 

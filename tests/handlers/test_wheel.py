@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from bot.config import PACKAGE_KNOWLEDGE
+from handlers import wheel as annual_wheel
 from knowledge.loader import load_knowledge
 from knowledge.model import KnowledgeBase, Wheel
-from scheduler import wheel as annual_wheel
 from tests.scheduler.helpers import ALLEROD
 
 WHEEL_FILE = PACKAGE_KNOWLEDGE / "aarshjul.yaml"

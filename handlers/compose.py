@@ -12,8 +12,8 @@ from datetime import date
 from handlers.ask import source_of
 from handlers.messages import Language, Reply
 from handlers.texts import t
+from handlers.wheel import Occurrence
 from knowledge.model import Entry, Wheel
-from scheduler.wheel import Occurrence
 
 _KIND_PREFIX = re.compile(r"^\s*tema\s*:\s*", re.IGNORECASE)  # "Tema: Vi er …" under "Ugens tema"
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from bot.cli import build_parser
+from bot.cli_schedule import run_post, run_schedule
 from bot.storage import Storage
-from scheduler.cli import run_post, run_schedule
 from tests.aiohttp_types import AiohttpServer
 from tests.bot.slack_fakes import FakeSlack
 from tests.scheduler.helpers import ALLEROD, settings

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.config import WEEKDAYS, ScheduleSettings
+from handlers.settings import WEEKDAYS, ScheduleSettings
 
 EPOCH = date(2024, 1, 1)  # a Monday, ISO week 2024-W01: week 0 of the rotation
 T = TypeVar("T")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.rotation import previous_working_day
 from knowledge.model import Wheel, WheelItem
-from scheduler.rotation import previous_working_day
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from datetime import date, datetime
 
 from aiohttp import web
 
-from bot.config import Settings
 from bot.storage import Storage
 from handlers.context import Context
+from handlers.rotation import ThemeCalendar, week_period
+from handlers.settings import Settings
 from knowledge.model import KnowledgeError
 from scheduler.jobs import Outcome, post_med_reminders, post_weekly_theme
 from scheduler.plan import PlannedPost, plan
-from scheduler.rotation import ThemeCalendar, week_period
 
 
 def today(settings: Settings) -> date:

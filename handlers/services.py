@@ -1,0 +1,122 @@
+"""What handlers and scheduled jobs are given by the process, stated as protocols.
+
+The process wiring implements them: ``bot.storage.Storage`` is a :class:`Store`,
+``bot.metrics.Metrics`` is a :class:`Metrics`, ``scheduler.service.SchedulerService`` is a
+:class:`Schedule`. Handlers depend on these protocols only, so packages import one way: ``bot``
+and ``scheduler`` import ``handlers``, never the other way round (README, Layout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, Self
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """One line of the scheduled posts' exactly-once record."""
+
+    job: str
+    period: str
+    target: str
+    status: str  # "posted" | "failed" | "pending"
+    attempts: int
+    error: str | None
+    updated_at: str
+
+
+class Store(Protocol):
+    """The bot's persistent state (``bot.storage.Storage``). It never stores a user next to a question."""
+
+    def close(self) -> None: ...
+
+    # Channels subscribed to the weekly theme; MED chairs registered from chat.
+    def subscribe(self, platform: str, channel: str, organization: str) -> bool: ...
+    def unsubscribe(self, platform: str, channel: str) -> bool: ...
+    def subscriptions(self, organization: str | None = None) -> list[tuple[str, str, str]]: ...
+    def add_chair(self, platform: str, user_key: str, organization: str, committee: str) -> None: ...
+    def remove_chair(self, platform: str, user_key: str) -> bool: ...
+    def chairs(self, organization: str | None = None) -> list[tuple[str, str, str, str]]: ...
+
+    # Teams conversation references, for proactive posts.
+    def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None: ...
+    def reference(self, key: str) -> dict[str, Any] | None: ...
+    def delete_reference(self, key: str) -> bool: ...
+
+    # The scheduled posts' exactly-once record.
+    def claim_post(self, job: str, period: str, target: str, *, pending_for: float | None = None) -> bool: ...
+    def finish_post(
+        self, job: str, period: str, target: str, *, ok: bool, attempts: int, error: str | None = None
+    ) -> None: ...
+    def post_status(self, job: str, period: str, target: str) -> str | None: ...
+    def post_records(self, status: str | None = None, limit: int = 50) -> list[PostRecord]: ...
+
+    # Answer counts, unanswered questions (no identity), feedback and the admin audit log.
+    def record_answer(self, answered: bool, question: str | None = None, day: date | None = None) -> None: ...
+    def answer_counts(self, since: date | None = None) -> tuple[int, int]: ...
+    def unanswered(self, since: date | None = None) -> list[str]: ...
+    def purge_questions(self, older_than_days: int, today: date | None = None) -> int: ...
+    def record_feedback(self, entry_id: str, up: bool, day: date | None = None) -> None: ...
+    def feedback(self) -> dict[str, tuple[int, int]]: ...
+    def audit(self, admin: str, action: str, outcome: str, detail: str = "") -> None: ...
+    def last_audit(self, action: str, outcomes: tuple[str, ...]) -> tuple[str, str, str, str, str] | None: ...
+
+
+class Counter(Protocol):
+    def labels(self, *values: str) -> Self: ...
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class Histogram(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+class Gauge(Protocol):
+    def set(self, value: float) -> None: ...
+
+
+class Metrics(Protocol):
+    """The counters handlers and jobs update (``bot.metrics.Metrics`` keeps them for ``/metrics``)."""
+
+    @property
+    def questions(self) -> Counter: ...  # by platform
+    @property
+    def answers(self) -> Counter: ...  # by outcome
+    @property
+    def latency(self) -> Histogram: ...
+    @property
+    def reloads(self) -> Counter: ...  # by outcome
+    @property
+    def posts(self) -> Counter: ...  # by job and outcome
+    @property
+    def errors(self) -> Counter: ...  # by where
+    @property
+    def entries(self) -> Gauge: ...
+
+    def render(self) -> bytes: ...  # the text of GET /metrics
+
+
+class ScheduledPost(Protocol):
+    """One coming post, as ``status`` shows it."""
+
+    @property
+    def job(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def organization(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+
+
+class Schedule(Protocol):
+    """The scheduler running in this process (``scheduler.service.SchedulerService``)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def upcoming(self, n: int = 5) -> Sequence[ScheduledPost]: ...
