@@ -59,11 +59,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from bot import teams_render as render
 from handlers import feedback
 from handlers.context import Context
-from handlers.messages import Language, Message, Reply
+from handlers.language import language_of
+from handlers.messages import Message, Reply
 from handlers.router import dispatch
 from handlers.settings import TeamsSettings
 from handlers.texts import t
-from knowledge.normalize import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def turn_error_handler(ctx: Context) -> Any:
         # Type and traceback only: never the text or the user of the activity.
         logger.error("Teams turn failed (%s activity)", activity.type, exc_info=error)
         ctx.metrics.errors.labels("teams").inc()
-        language: Language = "en" if activity.text and detect_language(activity.text) == "en" else "da"
+        language = language_of(ctx.knowledge.current, activity.text or "")
         try:
             await turn_context.send_activity(
                 Activity(type=ActivityTypes.message, text=t("error.apology", language))

@@ -17,21 +17,13 @@ from handlers.context import Context
 from handlers.messages import Message, Reply
 from handlers.router import command
 from handlers.texts import t
-from knowledge.reload import Reloader, ReloadReport
+from knowledge.reload import ReloadReport
 
 logger = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 25  # listed in a reply; the log has them all
 MAX_IDS = 5  # entry ids named per document and kind of change
 SIGNAL_ADMIN = "signal:SIGHUP"
-
-
-def reloader(ctx: Context) -> Reloader:
-    """The one reloader of this bot: its lock serialises reloads from chat and from signals."""
-    found = ctx.extras.get("reloader")
-    if not isinstance(found, Reloader):
-        found = ctx.extras["reloader"] = Reloader(ctx.knowledge, ctx.settings.knowledge_dir)
-    return found
 
 
 def _refuse(msg: Message, ctx: Context, action: str) -> Reply | None:
@@ -51,7 +43,7 @@ def _admin_reply(text: str) -> Reply:
 
 async def run_reload(ctx: Context, admin: str) -> ReloadReport:
     """Reload the knowledge, audit it and update the metrics; the report says what happened."""
-    report = await reloader(ctx).reload()
+    report = await ctx.reloader.reload()
     outcome = "ok" if report.ok else "failed"
     detail = (
         f"{report.previous_version}->{report.version}" if report.ok else f"{len(report.problems)} problems"

@@ -72,7 +72,7 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     now = ctx.clock()
     key = f"{msg.platform}:{msg.conversation}" if msg.conversation else None
     previous = ctx.conversations.recall(key, now) if key else None
-    reply = respond(ctx.knowledge.current, question, previous)
+    reply = respond(ctx.knowledge.current, question, previous, msg.language)
     if key and reply.answered and reply.entry_id and reply.source:
         ctx.conversations.remember(key, reply.entry_id, reply.source.organization, now)
     ctx.metrics.latency.observe(time.perf_counter() - started)

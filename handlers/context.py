@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from handlers.conversations import ConversationMemory
+from knowledge.reload import Reloader
 
 if TYPE_CHECKING:
     from handlers.messages import Message, Reply
@@ -36,6 +37,13 @@ def _utcnow() -> datetime:
 
 @dataclass
 class Context:
+    """One running bot's services, each typed: handlers and scheduled jobs get nothing else.
+
+    ``posters`` are registered by the chat adapters; ``scheduler`` is set when this process runs
+    the scheduler; ``reloader`` is the one reloader of the knowledge, whose lock serialises the
+    reloads from chat and from signals.
+    """
+
     settings: Settings
     knowledge: KnowledgeService
     store: Store
@@ -43,8 +51,11 @@ class Context:
     clock: Callable[[], datetime] = _utcnow
     posters: dict[str, Poster] = field(default_factory=dict)
     scheduler: Schedule | None = None  # when this process runs the scheduler
-    extras: dict[str, Any] = field(default_factory=dict)
     conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
+    reloader: Reloader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reloader = Reloader(self.knowledge, self.settings.knowledge_dir)
 
     def is_admin(self, msg: Message) -> bool:
         return f"{msg.platform}:{msg.user}" in self.settings.admins

@@ -36,10 +36,11 @@ from dataclasses import dataclass, replace
 
 from handlers.ask import answer, entry_reply
 from handlers.conversations import Turn
+from handlers.language import language_of
 from handlers.messages import Language, Related, Reply
 from handlers.texts import t
 from knowledge.model import Entry, Phrases
-from knowledge.normalize import Word, clean, detect_language, words
+from knowledge.normalize import Word, clean, words
 from knowledge.service import Snapshot
 
 MAX_WORDS = 10  # "og hvis det er min leder der mobber mig?" is 9; a new question is usually longer
@@ -61,11 +62,12 @@ class Reading:
     role: str | None = None
 
 
-def respond(snapshot: Snapshot, text: str, previous: Turn | None) -> Reply:
+def respond(snapshot: Snapshot, text: str, previous: Turn | None, language: Language | None = None) -> Reply:
     """The reply to ``text``: relative to ``previous`` when it follows that answer up, else the
-    answer it gets on its own (:func:`handlers.ask.answer`)."""
+    answer it gets on its own (:func:`handlers.ask.answer`). ``language`` is the message's, when
+    it has been decided (:mod:`handlers.language`)."""
     entry = snapshot.kb.entry(previous.entry_id) if previous is not None else None
-    reading = read(snapshot, text) if entry is not None else None
+    reading = read(snapshot, text, language) if entry is not None else None
     if entry is None or reading is None:  # no previous answer (or a reload removed its entry)
         return answer(snapshot, text)
     if reading.content:
@@ -78,7 +80,7 @@ def respond(snapshot: Snapshot, text: str, previous: Turn | None) -> Reply:
     return answer(snapshot, text)
 
 
-def read(snapshot: Snapshot, text: str) -> Reading | None:
+def read(snapshot: Snapshot, text: str, language: Language | None = None) -> Reading | None:
     """How ``text`` reads as a follow-up; None when it is too long (or too empty) to be one."""
     found = words(clean(text))
     if not found or len(found) > MAX_WORDS:
@@ -99,10 +101,12 @@ def read(snapshot: Snapshot, text: str) -> Reading | None:
     rest, organization = snapshot.matcher.index.take_organization(rest)
     content = " ".join(w.folded for w in rest)
     result = snapshot.matcher.match(content) if content else None
-    # The follow-up words say which language the message is in ("elaborate" is Danish too).
-    language = languages.pop() if len(languages) == 1 else detect_language(text, snapshot.matcher.lexicon)
+    # Follow-up words of one language say which it is ("elaborate" is Danish too); else the
+    # message's language decides.
+    if len(languages) == 1:
+        language = languages.pop()
     return Reading(
-        language=language,
+        language=language or language_of(snapshot, text),
         content=content if result is not None and result.terms else "",
         unknown=bool(result is not None and result.unknown),
         elaborate=elaborate,

@@ -14,7 +14,7 @@ MAX_CURATED = 4
 @command("help", "hjælp", "hjaelp", "help", "?")
 async def handle_help(msg: Message, ctx: Context, argument: str) -> Reply:
     """The commands of the bot and 4–6 questions people really ask, in Danish or English."""
-    language: Language = "en" if msg.text.strip().casefold().startswith("help") else "da"
+    language = msg.language
     lines = [t("help.intro", language), "", t("help.examples", language)]
     lines += [f"• {q}" for q in example_questions(ctx.knowledge.current.kb, language)]
     lines += ["", t("help.commands", language)]

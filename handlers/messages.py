@@ -28,6 +28,8 @@ class Message:
     # The conversation a follow-up continues (a DM, a thread): handlers.conversations keys its
     # memory of the last answer by it. None: no memory (a slash command, `grundlagbot ask`).
     conversation: str | None = None
+    # Decided once, by handlers.router.dispatch (handlers.language); adapters leave it.
+    language: Language = "da"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

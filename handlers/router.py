@@ -15,12 +15,12 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.context import Context, Handler
+from handlers.language import language_of
 from handlers.messages import Message, Reply, UserFacingError
 from handlers.texts import t
-from knowledge.normalize import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +46,19 @@ def command(name: str, *words: str, takes_argument: bool = False) -> Callable[[H
     return register
 
 
+def command_word(text: str) -> str:
+    """The first word of ``text`` as a command word: "/Tema?" is "tema"; "?" stays "?"."""
+    words = text.strip().split(maxsplit=1)
+    word = words[0].lstrip("/") if words else ""
+    return (re.sub(r"[!?.:,]+$", "", word) or word).casefold()
+
+
 def parse(text: str) -> tuple[Command | None, str]:
     """The command a text asks for and its argument; (None, text) for a question."""
     words = text.strip().split(maxsplit=1)
     if not words:
         return None, ""
-    word = words[0].lstrip("/")
-    first = (re.sub(r"[!?.:,]+$", "", word) or word).casefold()  # "tema?" is "tema"; "?" stays "?"
+    first = command_word(text)
     rest = words[1].strip() if len(words) > 1 else ""
     for cmd in COMMANDS.values():
         if first in cmd.words and (cmd.takes_argument or not rest):
@@ -61,11 +67,15 @@ def parse(text: str) -> tuple[Command | None, str]:
 
 
 async def dispatch(msg: Message, ctx: Context) -> Reply:
-    """Answer one message: run its command, or answer it as a question."""
+    """Answer one message: run its command, or answer it as a question.
+
+    Here the message's language is decided, once (:mod:`handlers.language`).
+    """
     from handlers import ask
 
     cmd, argument = parse(msg.text)
-    language = detect_language(msg.text) if msg.text.strip() else "da"
+    language = language_of(ctx.knowledge.current, msg.text, command_word(msg.text) if cmd else None)
+    msg = replace(msg, language=language)
     started = time.perf_counter()
     try:
         if cmd is None:

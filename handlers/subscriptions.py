@@ -24,14 +24,7 @@ from knowledge.model import KnowledgeBase
 from knowledge.normalize import fold
 
 MATCH_THRESHOLD = 80.0
-ENGLISH_WORDS = frozenset({"subscribe", "unsubscribe", "chair", "theme", "annual-wheel"})
 STOP_WORDS = frozenset({"stop", "afmeld", "fra", "unsubscribe", "off"})
-
-
-def language_of(msg: Message) -> Language:
-    """English when the command word was English ("subscribe"), else Danish."""
-    words = msg.text.strip().lstrip("/").split(maxsplit=1)
-    return "en" if words and words[0].casefold() in ENGLISH_WORDS else "da"
 
 
 def theme_organizations(kb: KnowledgeBase) -> list[str]:
@@ -86,7 +79,7 @@ def _choose(ctx: Context, argument: str, language: Language) -> str:
 @command("subscribe", "abonner", "abonnér", "subscribe", takes_argument=True)
 async def handle_subscribe(msg: Message, ctx: Context, argument: str) -> Reply:
     """Subscribe this channel to an organisation's weekly theme."""
-    language = language_of(msg)
+    language = msg.language
     org = _choose(ctx, argument, language)
     if not ctx.store.subscribe(msg.platform, msg.channel, org):
         return Reply(text=t("subscribe.already", language, organization=org), language=language)
@@ -101,7 +94,7 @@ async def handle_subscribe(msg: Message, ctx: Context, argument: str) -> Reply:
 @command("unsubscribe", "afmeld", "unsubscribe")
 async def handle_unsubscribe(msg: Message, ctx: Context, argument: str) -> Reply:
     """Remove this channel from the weekly theme."""
-    language = language_of(msg)
+    language = msg.language
     removed = ctx.store.unsubscribe(msg.platform, msg.channel)
     return Reply(text=t("unsubscribe.done" if removed else "unsubscribe.none", language), language=language)
 
@@ -109,7 +102,7 @@ async def handle_unsubscribe(msg: Message, ctx: Context, argument: str) -> Reply
 @command("chair", "medformand", "med-formand", "chair", takes_argument=True)
 async def handle_chair(msg: Message, ctx: Context, argument: str) -> Reply:
     """Register (or with ``stop``, unregister) the sender as a MED chair of an organisation."""
-    language = language_of(msg)
+    language = msg.language
     if argument.strip().casefold() in STOP_WORDS:
         removed = ctx.store.remove_chair(msg.platform, msg.user)
         return Reply(

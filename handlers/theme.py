@@ -14,7 +14,7 @@ from handlers.context import Context
 from handlers.messages import Message, Reply, UserFacingError
 from handlers.rotation import ThemeCalendar
 from handlers.router import command
-from handlers.subscriptions import channel_organization, language_of, theme_organizations
+from handlers.subscriptions import channel_organization, theme_organizations
 from handlers.texts import t
 
 WHEEL_ITEMS_SHOWN = 6
@@ -23,7 +23,7 @@ WHEEL_ITEMS_SHOWN = 6
 @command("theme", "tema", "theme")
 async def handle_theme(msg: Message, ctx: Context, argument: str) -> Reply:
     """This week's theme (in a pause week: the next one) of the channel's organisation."""
-    language = language_of(msg)
+    language = msg.language
     kb = ctx.knowledge.current.kb
     org = channel_organization(ctx, msg) or next(iter(theme_organizations(kb)), None)
     if org is None:
@@ -46,7 +46,7 @@ async def handle_theme(msg: Message, ctx: Context, argument: str) -> Reply:
 @command("wheel", "årshjul", "aarshjul", "arshjul", "annual-wheel")
 async def handle_wheel(msg: Message, ctx: Context, argument: str) -> Reply:
     """The coming items of the MED annual wheel of the channel's organisation (or the first wheel)."""
-    language = language_of(msg)
+    language = msg.language
     kb = ctx.knowledge.current.kb
     if not kb.wheels:
         raise UserFacingError(t("scheduler.wheel.nothing", language))

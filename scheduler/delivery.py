@@ -48,6 +48,17 @@ class Pacer:
 
 
 @dataclass(frozen=True)
+class Courier:
+    """How one process delivers its posts: one retry policy, and one pacer its jobs share."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    pacer: Pacer = field(default_factory=Pacer)
+
+    async def deliver(self, send: Callable[[], Awaitable[None]], target: str) -> Delivery:
+        return await deliver(send, target, self.policy, self.pacer)
+
+
+@dataclass(frozen=True)
 class Delivery:
     ok: bool
     attempts: int

@@ -16,7 +16,7 @@ from handlers import wheel as annual_wheel
 from handlers.context import Context
 from handlers.messages import Reply
 from handlers.rotation import ThemeCalendar, week_period
-from scheduler.delivery import Pacer, RetryPolicy, deliver
+from scheduler.delivery import Courier
 from scheduler.plan import REMINDER_JOB, THEME_JOB, chair_targets, theme_organizations, theme_targets
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,14 @@ class Outcome:
     detail: str = ""
 
 
-async def post_weekly_theme(ctx: Context, day: date, dry_run: bool = False) -> list[Outcome]:
-    """Post the theme of ``day``'s ISO week to every target of every organisation; none in pause weeks."""
+async def post_weekly_theme(
+    ctx: Context, day: date, dry_run: bool = False, courier: Courier | None = None
+) -> list[Outcome]:
+    """Post the theme of ``day``'s ISO week to every target of every organisation; none in pause weeks.
+
+    ``courier`` paces and retries the posts; the scheduler passes its own, shared by its jobs.
+    """
+    courier = courier or Courier()
     calendar = ThemeCalendar.from_settings(ctx.settings.schedule)
     if calendar.is_pause(day):
         logger.info("Week %s is a pause week: no weekly theme", week_period(day))
@@ -57,13 +63,18 @@ async def post_weekly_theme(ctx: Context, day: date, dry_run: bool = False) -> l
             outcomes.append(Outcome(THEME_JOB, week_period(day), "-", "no-targets", reply.title or "", reply))
         for target in targets:
             outcomes.append(
-                await _post(ctx, THEME_JOB, week_period(day), target, reply, direct=False, dry_run=dry_run)
+                await _post(
+                    ctx, courier, THEME_JOB, week_period(day), target, reply, direct=False, dry_run=dry_run
+                )
             )
     return outcomes
 
 
-async def post_med_reminders(ctx: Context, day: date, dry_run: bool = False) -> list[Outcome]:
+async def post_med_reminders(
+    ctx: Context, day: date, dry_run: bool = False, courier: Courier | None = None
+) -> list[Outcome]:
     """DM every MED chair the årshjul items whose reminder is due on ``day`` (see wheel.due)."""
+    courier = courier or Courier()
     kb = ctx.knowledge.current.kb
     outcomes = []
     for wheel in kb.wheels:
@@ -77,24 +88,23 @@ async def post_med_reminders(ctx: Context, day: date, dry_run: bool = False) -> 
                 )
             for target in targets:
                 outcomes.append(
-                    await _post(ctx, REMINDER_JOB, occ.period, target, reply, direct=True, dry_run=dry_run)
+                    await _post(
+                        ctx, courier, REMINDER_JOB, occ.period, target, reply, direct=True, dry_run=dry_run
+                    )
                 )
     return outcomes
 
 
-def _policy(ctx: Context) -> RetryPolicy:
-    policy = ctx.extras.get("scheduler.retry")
-    return policy if isinstance(policy, RetryPolicy) else RetryPolicy()
-
-
-def _pacer(ctx: Context) -> Pacer:
-    # One pacer per process, kept on the context so that consecutive jobs share it.
-    pacer = ctx.extras.setdefault("scheduler.pacer", Pacer())
-    return pacer if isinstance(pacer, Pacer) else Pacer()
-
-
 async def _post(
-    ctx: Context, job: str, period: str, target: str, reply: Reply, *, direct: bool, dry_run: bool
+    ctx: Context,
+    courier: Courier,
+    job: str,
+    period: str,
+    target: str,
+    reply: Reply,
+    *,
+    direct: bool,
+    dry_run: bool,
 ) -> Outcome:
     title = reply.title or ""
     platform, _, address = target.partition(":")
@@ -112,7 +122,7 @@ async def _post(
     async def send() -> None:
         await (poster.direct(address, reply) if direct else poster.post(address, reply))
 
-    result = await deliver(send, target, _policy(ctx), _pacer(ctx))
+    result = await courier.deliver(send, target)
     ctx.store.finish_post(job, period, target, ok=result.ok, attempts=result.attempts, error=result.error)
     ctx.metrics.posts.labels(job, "posted" if result.ok else "failed").inc()
     if result.ok:

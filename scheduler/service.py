@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from handlers.context import Context
 from handlers.rotation import ThemeCalendar
 from handlers.services import PostRecord
+from scheduler.delivery import Courier
 from scheduler.jobs import post_med_reminders, post_weekly_theme
 from scheduler.plan import PlannedPost, plan
 
@@ -61,8 +62,9 @@ class PostingDayTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler ships
 class SchedulerService:
     """The running schedule of one process: ``ctx.scheduler``, read by the admin ``status``."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, courier: Courier | None = None) -> None:
         self.ctx = ctx
+        self.courier = courier or Courier()  # one pacer for all the jobs of this process
         self.settings = ctx.settings.schedule
         self.calendar = ThemeCalendar.from_settings(self.settings)
         self.tz = self.calendar.tz
@@ -101,7 +103,12 @@ class SchedulerService:
             logger.info("Catching up the %s run of %s missed while the bot was down", job_id, day)
             run = post_weekly_theme if job_id == THEME_JOB_ID else post_med_reminders
             self.scheduler.add_job(
-                run, "date", args=[self.ctx, day], id=f"{job_id}-catch-up", replace_existing=True
+                run,
+                "date",
+                args=[self.ctx, day],
+                kwargs={"courier": self.courier},
+                id=f"{job_id}-catch-up",
+                replace_existing=True,
             )
         logger.info("Scheduler started (%s); next weekly theme %s", self.tz.key, self.next_run(THEME_JOB_ID))
 
@@ -120,10 +127,10 @@ class SchedulerService:
 
     async def run_weekly_theme(self) -> None:
         today = self.now().date()
-        await post_weekly_theme(self.ctx, self.calendar.week_posted_on(today) or today)
+        await post_weekly_theme(self.ctx, self.calendar.week_posted_on(today) or today, courier=self.courier)
 
     async def run_med_reminders(self) -> None:
-        await post_med_reminders(self.ctx, self.now().date())
+        await post_med_reminders(self.ctx, self.now().date(), courier=self.courier)
 
     async def run_purge(self) -> None:
         removed = self.ctx.store.purge_questions(

@@ -18,7 +18,7 @@ from handlers.messages import Message, Reply
 from handlers.router import dispatch
 from handlers.settings import MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
 from knowledge.service import KnowledgeService, Snapshot, build_snapshot
-from scheduler.delivery import Pacer, RetryPolicy
+from scheduler.delivery import Courier, Pacer, RetryPolicy
 from tests.bot.slack_fakes import SECRET, FakeSlack
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -55,6 +55,11 @@ def snapshot() -> Snapshot:
     return build_snapshot(PACKAGE_KNOWLEDGE)
 
 
+def quick() -> Courier:
+    """Retries and pacing made quick, for jobs run by the tests."""
+    return Courier(RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05), Pacer(interval=0))
+
+
 def make_context(
     db: Path, fake: FakeSlack | None = None, now: datetime | None = None, **changes: object
 ) -> Context:
@@ -65,8 +70,6 @@ def make_context(
     """
     config = settings(db, fake, **changes)
     ctx = Context(config, KnowledgeService(config.knowledge_dir, snapshot()), Storage(db), Metrics())
-    ctx.extras["scheduler.retry"] = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
-    ctx.extras["scheduler.pacer"] = Pacer(interval=0)
     if now is not None:
         ctx.clock = lambda: now
     create_app(ctx)  # registers ctx.posters["slack"] and ["teams"]; the scheduler is not started

@@ -12,7 +12,7 @@ from scheduler.jobs import post_med_reminders, post_weekly_theme
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
 from tests.bot.teams_fakes import FakeConnector, activity, strings
-from tests.scheduler.helpers import ALLEROD, CHAIR, make_context, say, without_client_retries
+from tests.scheduler.helpers import ALLEROD, CHAIR, make_context, quick, say, without_client_retries
 
 JAN_4, JAN_11 = date(2027, 1, 4), date(2027, 1, 11)
 
@@ -33,7 +33,7 @@ async def test_a_subscribed_channel_gets_the_theme_with_its_content(
     ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
     await say(ctx, "abonner allerød")
 
-    outcomes = await post_weekly_theme(ctx, JAN_4)
+    outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert [(o.target, o.status) for o in outcomes] == [("slack:C0THEME", "posted")]
     [post] = fake_slack.posts("C0THEME")
@@ -52,13 +52,15 @@ async def test_exactly_once_per_week_across_a_restart(tmp_path: Path, fake_slack
     db = tmp_path / "bot.sqlite3"
     ctx = make_context(db, fake_slack)
     await say(ctx, "abonner")
-    assert [o.status for o in await post_weekly_theme(ctx, JAN_4)] == ["posted"]
-    assert [o.status for o in await post_weekly_theme(ctx, date(2027, 1, 6))] == ["already"]  # same week
+    assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
+    assert [o.status for o in await post_weekly_theme(ctx, date(2027, 1, 6), courier=quick())] == [
+        "already"
+    ]  # same week
     ctx.store.close()
 
     again = make_context(db, fake_slack)  # a new process on the same database
-    assert [o.status for o in await post_weekly_theme(again, JAN_4)] == ["already"]
-    assert [o.status for o in await post_weekly_theme(again, JAN_11)] == ["posted"]
+    assert [o.status for o in await post_weekly_theme(again, JAN_4, courier=quick())] == ["already"]
+    assert [o.status for o in await post_weekly_theme(again, JAN_11, courier=quick())] == ["posted"]
 
     first, second = fake_slack.posts("C0THEME")
     assert theme_of(again, JAN_4) in first.text() and theme_of(again, JAN_11) in second.text()
@@ -70,13 +72,13 @@ async def test_a_rate_limited_post_is_retried_and_arrives_once(tmp_path: Path, f
     await say(ctx, "abonner")
     fake_slack.fail["chat.postMessage"] = 1  # 429 with Retry-After, then success
 
-    outcomes = await post_weekly_theme(ctx, JAN_4)
+    outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert [o.status for o in outcomes] == ["posted"]
     calls = fake_slack.posts("C0THEME")
     assert len(calls) == 2 and calls[0].text() == calls[1].text()  # the refused call and its retry
     assert ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
-    [again] = await post_weekly_theme(ctx, JAN_4)
+    [again] = await post_weekly_theme(ctx, JAN_4, courier=quick())
     assert again.status == "already" and len(fake_slack.posts("C0THEME")) == 2
 
 
@@ -88,7 +90,7 @@ async def test_a_post_that_keeps_failing_is_recorded_then_retried_next_run(
     fake_slack.fail["chat.postMessage"] = 100
     without_client_retries(ctx)
 
-    [failed] = await post_weekly_theme(ctx, JAN_4)
+    [failed] = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert failed.status == "failed" and "ratelimited" in failed.detail
     [record] = ctx.store.post_records("failed")
@@ -97,7 +99,7 @@ async def test_a_post_that_keeps_failing_is_recorded_then_retried_next_run(
         b'grundlagbot_scheduled_posts_total{job="weekly-theme",outcome="failed"} 1.0' in ctx.metrics.render()
     )
     fake_slack.fail["chat.postMessage"] = 0
-    assert [o.status for o in await post_weekly_theme(ctx, JAN_4)] == ["posted"]
+    assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
     assert ctx.store.post_records("failed") == []
 
 
@@ -141,7 +143,7 @@ async def test_channels_from_app_yaml_and_from_chat_each_get_one_post(
     )
     await say(ctx, "abonner allerod")  # also in app.yaml: still one post
 
-    outcomes = await post_weekly_theme(ctx, JAN_4)
+    outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert sorted(o.target for o in outcomes) == ["slack:C0CONFIG", "slack:C0THEME"]
     assert len(fake_slack.posts("C0CONFIG")) == len(fake_slack.posts("C0THEME")) == 1
@@ -151,20 +153,20 @@ async def test_dry_run_posts_nothing_and_claims_nothing(tmp_path: Path, fake_sla
     ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
     await say(ctx, "abonner")
 
-    outcomes = await post_weekly_theme(ctx, JAN_4, dry_run=True)
+    outcomes = await post_weekly_theme(ctx, JAN_4, dry_run=True, courier=quick())
 
     [subscribed] = [o for o in outcomes if o.target == "slack:C0THEME"]
     assert subscribed.status == "dry-run" and "Ugens tema" in subscribed.reply.text
     # The organisations nobody subscribed to yet are shown too, so the preview shows every post.
     assert {o.status for o in outcomes if o is not subscribed} == {"no-targets"} and len(outcomes) > 1
     assert fake_slack.posts() == [] and ctx.store.post_records() == []
-    assert [o.status for o in await post_weekly_theme(ctx, JAN_4)] == ["posted"]
+    assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
 
 
 async def test_nothing_is_posted_in_a_pause_week(tmp_path: Path, fake_slack: FakeSlack) -> None:
     ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
     await say(ctx, "abonner")
-    assert await post_weekly_theme(ctx, date(2027, 7, 26)) == []  # week 30
+    assert await post_weekly_theme(ctx, date(2027, 7, 26), courier=quick()) == []  # week 30
     assert fake_slack.posts() == []
 
 
@@ -183,7 +185,7 @@ async def test_a_subscribed_teams_channel_gets_the_theme(
     assert ctx.store.subscriptions() == [("teams", channel, ALLEROD)]
     confirmation = len(fake.sent(channel))
 
-    outcomes = await post_weekly_theme(ctx, JAN_4)
+    outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert [(o.target, o.status) for o in outcomes] == [(f"teams:{channel}", "posted")]
     [post] = fake.sent(channel)[confirmation:]
@@ -209,7 +211,9 @@ async def test_med_chairs_get_their_reminder_on_slack_and_teams(
     teams_chat = personal["conversation"]["id"]
     before = len(fake.sent(teams_chat))
 
-    outcomes = await post_med_reminders(ctx, date(2027, 8, 18))  # budget: 1 September - 14 days
+    outcomes = await post_med_reminders(
+        ctx, date(2027, 8, 18), courier=quick()
+    )  # budget: 1 September - 14 days
 
     assert sorted((o.target, o.status, o.period) for o in outcomes) == [
         (f"slack:{CHAIR}", "posted", "budget/2027"),
@@ -221,7 +225,10 @@ async def test_med_chairs_get_their_reminder_on_slack_and_teams(
     for shown in (dm.text(), " ".join(strings(fake.sent(teams_chat)[before].body))):
         assert "Budget for næste år" in shown and "september 2027" in shown
         assert policy.answer.da.split(",")[0] in shown  # the policy text it concerns
-    assert await post_med_reminders(ctx, date(2027, 8, 19)) != [] and len(fake_slack.posts(f"D{CHAIR}")) == 1
+    assert (
+        await post_med_reminders(ctx, date(2027, 8, 19), courier=quick()) != []
+        and len(fake_slack.posts(f"D{CHAIR}")) == 1
+    )
 
 
 async def test_a_teams_target_without_a_stored_conversation_fails_without_retrying(
@@ -231,7 +238,7 @@ async def test_a_teams_target_without_a_stored_conversation_fails_without_retryi
     ctx = make_context(tmp_path / "bot.sqlite3")
     ctx.store.subscribe("teams", "19:never-installed@thread.tacv2", ALLEROD)
 
-    [outcome] = await post_weekly_theme(ctx, JAN_4)
+    [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert outcome.status == "failed" and "no Teams conversation reference" in outcome.detail
     assert fake.calls == [] and ctx.store.post_records("failed")[0].attempts == 1
@@ -240,7 +247,7 @@ async def test_a_teams_target_without_a_stored_conversation_fails_without_retryi
 async def test_a_platform_without_a_connection_is_skipped_not_claimed(tmp_path: Path) -> None:
     ctx = make_context(tmp_path / "bot.sqlite3")  # no Slack settings: no Slack poster
     await say(ctx, "abonner")
-    [outcome] = await post_weekly_theme(ctx, JAN_4)
+    [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
     assert outcome.status == "skipped" and ctx.store.post_records() == []
 
 

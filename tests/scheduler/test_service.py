@@ -13,7 +13,7 @@ from bot.server import create_app
 from scheduler.service import PURGE_JOB_ID, REMINDER_JOB_ID, THEME_JOB_ID, SchedulerService
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
-from tests.scheduler.helpers import CHAIR, local, make_context, say, without_client_retries
+from tests.scheduler.helpers import CHAIR, local, make_context, quick, say, without_client_retries
 
 
 async def test_the_scheduler_starts_and_stops_with_the_application(
@@ -85,7 +85,7 @@ async def test_a_post_missed_during_downtime_is_caught_up_at_start(
 async def test_status_can_show_the_next_posts_and_the_failures(tmp_path: Path, fake_slack: FakeSlack) -> None:
     ctx = make_context(tmp_path / "bot.sqlite3", fake_slack, now=local(2027, 1, 4, 9, 30))
     await say(ctx, "abonner")
-    service = SchedulerService(ctx)
+    service = SchedulerService(ctx, quick())
 
     coming = service.upcoming(5)
 
@@ -107,6 +107,6 @@ async def test_the_daily_purge_removes_old_unanswered_questions(tmp_path: Path) 
     ctx.store.record_answer(False, "hvad er der til frokost", day=(now - timedelta(days=91)).date())
     ctx.store.record_answer(False, "hvornår er der julefrokost", day=(now - timedelta(days=10)).date())
 
-    await SchedulerService(ctx).run_purge()
+    await SchedulerService(ctx, quick()).run_purge()
 
     assert ctx.store.unanswered() == ["hvornår er der julefrokost"]
