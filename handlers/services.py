@@ -116,7 +116,4 @@ class ScheduledPost(Protocol):
 class Schedule(Protocol):
     """The scheduler running in this process (``scheduler.service.SchedulerService``)."""
 
-    @property
-    def running(self) -> bool: ...
-
     def upcoming(self, n: int = 5) -> Sequence[ScheduledPost]: ...
