@@ -105,6 +105,16 @@ def test_the_real_bullying_question_names_whom_to_contact(real: Snapshot) -> Non
         assert reply.answered and ("tillidsrepræsentant" in shown or "union representative" in shown)
 
 
+def test_being_talked_over_in_meetings_names_whom_to_tell_answered_or_not(real: Snapshot) -> None:
+    # A situation told in everyday words that may be bullying: if the bot is not sure enough to
+    # answer, the contacts still come, and the bullying contacts entry is offered first.
+    reply = answer(real, "der er en på mit hold som aldrig lader mig komme til orde på møderne")
+    entry = real.kb.entry(reply.entry_id) if reply.entry_id else None
+    assert reply.contacts is not None or (entry is not None and entry.contacts)
+    if not reply.answered:
+        assert reply.suggestions and "obning" in reply.suggestions[0].title
+
+
 def test_a_long_report_of_violence_is_answered_with_whom_to_tell(real: Snapshot) -> None:
     # Chatty, and with words no document uses, so the match is less certain than for a short
     # question; on a sensitive topic the entry naming the contacts answers all the same.
