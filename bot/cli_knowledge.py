@@ -11,7 +11,6 @@ import asyncio
 import io
 import json
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,15 +19,11 @@ import yaml
 
 from bot import plain_render
 from handlers.ask import answer
-from handlers.context import Context
-from handlers.messages import Message, Reply
+from handlers.messages import Reply
 from handlers.settings import Settings
-from handlers.texts import t
 from knowledge.loader import knowledge_files, load_knowledge, summarize
 from knowledge.model import KnowledgeError
 from knowledge.service import Snapshot, build_snapshot
-
-EXIT_WORDS = frozenset({"exit", "quit", "farvel", "bye", "hej hej"})
 
 
 def _snapshot(settings: Settings) -> Snapshot | None:
@@ -87,6 +82,7 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
     Every message goes through the same dispatcher as Slack and Teams messages (questions,
     "hjælp", "tema", "årshjul", …), so the terminal gives the answers the chat platforms give.
     """
+    from bot.console import chat
     from bot.server import build_context
 
     try:
@@ -95,35 +91,9 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
         _print_problems(settings, exc)
         return 1
     try:
-        return asyncio.run(_chat(ctx, _lenient(sys.stdin)))
+        return asyncio.run(chat(ctx, _lenient(sys.stdin)))
     finally:
         ctx.store.close()
-
-
-async def _chat(ctx: Context, stdin: TextIO) -> int:
-    from handlers.router import dispatch
-
-    # The terminal is one conversation: follow-ups ("uddyb", "og i Gentofte?") continue the
-    # previous answer, which this process alone remembers (handlers.conversations).
-    conversation = f"chat-{uuid.uuid4().hex}"
-    print(t("chat.welcome"))
-    while True:
-        sys.stdout.write(t("chat.prompt"))
-        sys.stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line or line.strip().lower().rstrip("!.") in EXIT_WORDS:
-            print(("\n" if not line else "") + t("chat.goodbye"))
-            return 0
-        if line.strip():
-            message = Message(
-                line.rstrip("\r\n"),
-                user="console",
-                channel="console",
-                platform="console",
-                is_direct=True,
-                conversation=conversation,
-            )
-            print(plain_render.render(await dispatch(message, ctx)) + "\n")
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,6 +4,8 @@ Slack reaches the bot at ``POST /slack/events`` (Events API, the ``/grundlag`` s
 interactivity, all signature-verified by bolt), or over Socket Mode when ``SLACK_APP_TOKEN`` is
 set. Every message becomes a neutral :class:`~handlers.messages.Message` for
 :func:`handlers.router.dispatch`; the adapter only translates, acknowledges and delivers.
+:class:`SlackAdapter` is the platform's :class:`~handlers.adapter.ChatAdapter`: events are
+received as :class:`~bot.slack_payload.SlackEvent`, replies rendered as Block Kit.
 
 Slash-command answers are ephemeral. The asker shares one in the channel with the "Del i
 kanalen" button under the answer, or by ending the question with ``--del`` (``--share``).
@@ -35,9 +37,9 @@ from bot.slack_client import (
     start_socket_mode,
 )
 from bot.slack_payload import (
-    by_a_person,
+    SlackEvent,
     channel_of,
-    from_a_bot,
+    event_message,
     is_ephemeral,
     thread_of,
     to_message,
@@ -49,12 +51,14 @@ from bot.slack_render import (
     FEEDBACK_UP,
     SHARE_ACTION,
     SUGGEST_ACTION,
+    Block,
     escape,
     render,
 )
 from handlers import feedback
+from handlers.adapter import ChatAdapter
 from handlers.context import Context
-from handlers.messages import Message
+from handlers.messages import Message, Reply
 from handlers.router import dispatch
 
 logger = logging.getLogger(__name__)
@@ -66,7 +70,8 @@ SHARE_FLAG = re.compile(r"\s+--(del|share)\s*$", re.IGNORECASE)
 
 
 def setup_slack(app: web.Application, ctx: Context) -> None:
-    """Register ``POST /slack/events`` (and Socket Mode, if configured) and the Slack poster."""
+    """Register ``POST /slack/events`` (and Socket Mode, if configured) and the adapter as
+    ``ctx.posters["slack"]``."""
     settings = ctx.settings.slack
     if settings is None:
         return
@@ -75,7 +80,7 @@ def setup_slack(app: web.Application, ctx: Context) -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).getEffectiveLevel()))
     client = make_client(settings)
     adapter = SlackAdapter(ctx, client, settings.signing_secret)
-    ctx.posters["slack"] = SlackPoster(client)
+    ctx.posters["slack"] = adapter
     app.router.add_post(ROUTE, adapter.handle)
     share_session(app, client)
     adapter.replies.run_with(app)
@@ -83,12 +88,15 @@ def setup_slack(app: web.Application, ctx: Context) -> None:
         start_socket_mode(app, adapter.bolt, settings.app_token, client)
 
 
-class SlackAdapter:
+class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
     """Translates Slack payloads to messages and posts the rendered replies."""
+
+    platform = "slack"
 
     def __init__(self, ctx: Context, client: AsyncWebClient, signing_secret: str) -> None:
         self.ctx = ctx
         self.client = client
+        self.poster = SlackPoster(client)
         self.verifier = SignatureVerifier(signing_secret)
         self.seen = SeenEvents()
         self.replies = ReplyQueue(ctx)
@@ -101,7 +109,7 @@ class SlackAdapter:
         self.bolt.middleware(self.drop_duplicates)
         self.bolt.error(self.on_error)
         for event_type in EVENT_TYPES:
-            self.bolt.event(event_type)(getattr(self, f"on_{event_type}"))
+            self.bolt.event(event_type)(self.on_event)
         self.bolt.command(SLASH_COMMAND)(self.on_slash)
         self.bolt.action(SUGGEST_ACTION)(self.on_suggestion)
         self.bolt.action(re.compile(f"^({FEEDBACK_UP}|{FEEDBACK_DOWN})$"))(self.on_feedback)
@@ -148,25 +156,10 @@ class SlackAdapter:
     # acknowledgement is late, so event listeners only queue their answer (see ReplyQueue). A slash
     # command or a click is one person waiting for their own answer: it is answered right after its
     # ack(), in its own task, as bolt runs listeners.
-    async def on_app_mention(
-        self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]
-    ) -> None:
-        if from_a_bot(event, body, context) or str(event.get("channel") or "").startswith("D"):
-            return  # a DM is answered as the message.im event it also is
-        thread = event.get("thread_ts") or event.get("ts")
-        msg = to_message(event.get("text"), event.get("user"), event.get("channel"), body, thread=thread)
-        await self.replies.put(self.post(msg))
-
-    async def on_message(
-        self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]
-    ) -> None:
-        if event.get("channel_type") != "im" or from_a_bot(event, body, context) or not by_a_person(event):
-            return
-        thread = event.get("thread_ts")
-        msg = to_message(
-            event.get("text"), event.get("user"), event.get("channel"), body, thread=thread, direct=True
-        )
-        await self.replies.put(self.post(msg))
+    async def on_event(self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]) -> None:
+        msg = self.receive(SlackEvent(event, body, context))
+        if msg is not None:
+            await self.replies.put(self.answer(msg))
 
     # -- the slash command ----------------------------------------------------------------------
     async def on_slash(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
@@ -195,7 +188,7 @@ class SlackAdapter:
         if is_ephemeral(body):  # under a slash-command answer: answer the asker alone, in its place
             await self.respond(msg, respond, "ephemeral", replace_original=True)
         else:
-            await self.post(msg)
+            await self.answer(msg)
 
     async def on_share(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
@@ -214,11 +207,27 @@ class SlackAdapter:
         thanks = respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
         await deliver(self.ctx, thanks)
 
+    # -- the adapter contract (handlers.adapter) ------------------------------------------------
+    def receive(self, payload: SlackEvent) -> Message | None:
+        """An @mention in a channel or a direct message; None for any other event."""
+        return event_message(payload)
+
+    def render(self, reply: Reply) -> tuple[str, list[Block]]:
+        """The fallback text and the Block Kit blocks of an answer, with its feedback buttons."""
+        return render(reply)
+
+    async def post(self, target: str, reply: Reply) -> None:
+        """Post in channel ``target`` (a scheduled post: no feedback buttons)."""
+        await self.poster.post(target, reply)
+
+    async def direct(self, user: str, reply: Reply) -> None:
+        await self.poster.direct(user, reply)
+
     # -- answering ------------------------------------------------------------------------------
-    async def post(self, msg: Message) -> None:
+    async def answer(self, msg: Message) -> None:
         """Answer ``msg`` in its conversation (and thread) with chat.postMessage."""
         reply = await dispatch(msg, self.ctx)
-        fallback, blocks = render(reply)
+        fallback, blocks = self.render(reply)
         common: dict[str, Any] = {
             "channel": msg.channel,
             "thread_ts": msg.thread,

@@ -6,7 +6,7 @@ Functions of plain dicts, so the adapter stays a list of listeners. Nothing here
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.slack_render import from_slack
 from handlers.messages import Message
@@ -14,6 +14,32 @@ from handlers.messages import Message
 HELP_WORD = "hjælp"  # what an empty mention or slash command means
 # Message subtypes that are still a person writing; edits, joins and bot posts are not.
 PERSON_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+
+
+class SlackEvent(NamedTuple):
+    """One Events API event as bolt hands it to a listener: the event, the whole request body and
+    bolt's context (which knows the bot's own user id)."""
+
+    event: Mapping[str, Any]
+    body: Mapping[str, Any]
+    context: Mapping[str, Any]
+
+
+def event_message(payload: SlackEvent) -> Message | None:
+    """The message of an @mention in a channel or a direct message; None for anything else (a
+    bot's post, an edit, a channel message without a mention, a DM's mention event: the DM is
+    answered as the message.im event it also is)."""
+    event, body, context = payload
+    if from_a_bot(event, body, context):
+        return None
+    channel = event.get("channel")
+    if event.get("type") == "app_mention" and not str(channel or "").startswith("D"):
+        thread = event.get("thread_ts") or event.get("ts")
+        return to_message(event.get("text"), event.get("user"), channel, body, thread=thread)
+    if event.get("type") == "message" and event.get("channel_type") == "im" and by_a_person(event):
+        thread = event.get("thread_ts")
+        return to_message(event.get("text"), event.get("user"), channel, body, thread=thread, direct=True)
+    return None
 
 
 def to_message(

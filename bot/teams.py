@@ -3,7 +3,8 @@
 Translates Teams activities into the neutral :class:`Message`, answers through
 ``handlers.router.dispatch`` like every other platform, and renders the :class:`Reply` as an
 Adaptive Card (``bot.teams_render``). Conversation references are kept in storage so that the
-scheduler can post proactively through :class:`TeamsPoster` (``ctx.posters["teams"]``).
+scheduler can post proactively through :class:`TeamsAdapter` (``ctx.posters["teams"]``), the
+platform's :class:`~handlers.adapter.ChatAdapter`.
 
 Authentication comes from ``MICROSOFT_APP_ID``/``_PASSWORD``/``_TYPE``/``_TENANT_ID``. Without an
 app id the endpoint is unauthenticated, for the Bot Framework Emulator, and ``bot.server`` then
@@ -58,6 +59,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import teams_render as render
 from handlers import feedback
+from handlers.adapter import ChatAdapter
 from handlers.context import Context
 from handlers.language import language_of
 from handlers.messages import Message, Reply
@@ -190,24 +192,33 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         if action is not None and action.kind == "feedback":
             reply = feedback.record(self.ctx, action.entry_id, action.up, language=action.language)
         else:
-            text = action.question if action is not None else question_text(activity)
-            if text is None:
+            msg = to_message(activity)
+            if msg is None:
                 return
-            reply = await dispatch(self._message(activity, text), self.ctx)
+            reply = await dispatch(msg, self.ctx)
         await turn_context.send_activity(to_activity(reply))
 
-    def _message(self, activity: Activity, text: str) -> Message:
-        return Message(
-            text=text,
-            user=user_id(activity),
-            channel=conversation_key(activity),
-            platform="teams",
-            is_direct=conversation_kind(activity) == "personal",
-            # The whole id: in a channel it names the thread (";messageid=…"), which is the
-            # conversation a follow-up continues.
-            conversation=str(activity.conversation.id),
-            raw=activity.serialize(),
-        )
+
+def to_message(activity: Activity) -> Message | None:
+    """The neutral message of a message activity: a question, or a suggestion clicked on a card;
+    None when it is not addressed to the bot (or is a vote, which is no message)."""
+    action = render.parse_action(activity.value)
+    if action is not None and action.kind != "ask":
+        return None
+    text = action.question if action is not None else question_text(activity)
+    if text is None:
+        return None
+    return Message(
+        text=text,
+        user=user_id(activity),
+        channel=conversation_key(activity),
+        platform="teams",
+        is_direct=conversation_kind(activity) == "personal",
+        # The whole id: in a channel it names the thread (";messageid=…"), which is the
+        # conversation a follow-up continues.
+        conversation=str(activity.conversation.id),
+        raw=activity.serialize(),
+    )
 
 
 def _bot_removed(activity: Activity) -> bool:
@@ -217,8 +228,12 @@ def _bot_removed(activity: Activity) -> bool:
     return any(m.id == bot_id for m in activity.members_removed or [])
 
 
-class TeamsPoster:
-    """Proactive posts to stored conversations (the scheduler's ``ctx.posters["teams"]``)."""
+class TeamsAdapter(ChatAdapter[Activity, Activity]):
+    """Teams as a :class:`~handlers.adapter.ChatAdapter`: activities in, activities out, and
+    proactive posts to stored conversations (the scheduler's ``ctx.posters["teams"]``).
+
+    Answers within a turn are sent by :class:`TeamsBot`, which botbuilder calls per activity.
+    """
 
     platform = "teams"
 
@@ -226,6 +241,12 @@ class TeamsPoster:
         self.adapter = adapter
         self.ctx = ctx
         self.app_id = app_id
+
+    def receive(self, payload: Activity) -> Message | None:
+        return to_message(payload)
+
+    def render(self, reply: Reply) -> Activity:
+        return to_activity(reply)
 
     async def post(self, target: str, reply: Reply) -> None:
         """Post to a stored conversation (``target`` is its key: the Teams conversation id)."""
@@ -247,7 +268,7 @@ class TeamsPoster:
             # The continuation activity has a made-up id; without clearing it the post would be
             # sent as a reply to an activity that does not exist.
             turn_context.activity.id = None
-            await turn_context.send_activity(to_activity(reply))
+            await turn_context.send_activity(self.render(reply))
 
         await self.adapter.continue_conversation(reference, send, self.app_id)
 
@@ -311,7 +332,7 @@ def setup_teams(
     adapter = CloudAdapter(authentication or _authentication(ctx.settings.teams))
     adapter.on_turn_error = turn_error_handler(ctx)
     bot = TeamsBot(ctx)
-    ctx.posters["teams"] = TeamsPoster(adapter, ctx, ctx.settings.teams.app_id)
+    ctx.posters["teams"] = TeamsAdapter(adapter, ctx, ctx.settings.teams.app_id)
 
     async def messages(request: web.Request) -> web.StreamResponse:
         await _activity_from(request)

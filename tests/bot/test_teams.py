@@ -527,7 +527,7 @@ async def test_flow_installation_maps_the_user_to_the_personal_chat(ctx: Context
     await adapter.receive_activity(recorded("installation_update", action="remove"))
     assert ctx.store.reference("a:1personal-conversation-c1") is None
     with pytest.raises(LookupError):  # uninstalled: no more direct messages to that user
-        await teams.TeamsPoster(adapter, ctx, None).direct(CHAIR_AAD, Reply(text="x"))
+        await teams.TeamsAdapter(adapter, ctx, None).direct(CHAIR_AAD, Reply(text="x"))
 
 
 # -- rendering and the Teams app package ------------------------------------------------------------
