@@ -28,9 +28,11 @@ logger = logging.getLogger(__name__)
 CONTEXT: web.AppKey[Context] = web.AppKey("context", Context)
 
 
-def build_context(settings: Settings) -> Context:
-    """Load the knowledge and open the database: everything a handler needs."""
-    knowledge = KnowledgeService(settings.knowledge_dir)
+def build_context(settings: Settings, knowledge: KnowledgeService | None = None) -> Context:
+    """Load the knowledge (unless given, loaded already) and open the database: everything a
+    handler needs."""
+    if knowledge is None:
+        knowledge = KnowledgeService(settings.knowledge_dir)
     metrics = Metrics()
     metrics.entries.set(len(knowledge.current.kb.entries))
     return Context(settings=settings, knowledge=knowledge, store=Storage(settings.db_path), metrics=metrics)

@@ -1,15 +1,38 @@
-"""Fixtures shared by every package's tests: the fakes of what lies outside the machine, each a
-real aiohttp server on 127.0.0.1 (a Slack Web API, a Bot Framework Connector)."""
+"""Fixtures shared by every package's tests: the bot under test (``testbot``), and the fakes of
+what lies outside the machine, each a real aiohttp server on 127.0.0.1 (a Slack Web API, a Bot
+Framework Connector)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from knowledge.service import KnowledgeService
 from tests.aiohttp_types import AiohttpServer
 from tests.bot.slack_fakes import FakeSlack
 from tests.bot.teams_fakes import FakeConnector
+from tests.testbot import MakeBot, TestBot, build_bot
+
+
+@pytest.fixture
+def testbot(tmp_path: Path) -> Iterator[MakeBot]:
+    """Makes the bot under test: ``testbot()`` on the packaged knowledge, ``testbot(knowledge,
+    admins=…, clock=…)`` on other knowledge or settings; each has its own database in ``tmp_path``
+    (``db`` names it) and is closed after the test. ``bot.send(text, …)`` returns the reply."""
+    made: list[TestBot] = []
+
+    def make(
+        knowledge: KnowledgeService | None = None, *, db: str = "bot.sqlite3", **settings: Any
+    ) -> TestBot:
+        made.append(build_bot(tmp_path / db, knowledge, **settings))
+        return made[-1]
+
+    yield make
+    for bot in made:
+        bot.close()
 
 
 @pytest.fixture

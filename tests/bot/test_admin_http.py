@@ -23,12 +23,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot import slack
-from bot.metrics import Metrics
 from bot.server import create_app
 from bot.slack_render import escape
-from bot.storage import Storage
 from handlers.context import Context
-from handlers.settings import ScheduleSettings, Settings, SlackSettings
+from handlers.settings import SlackSettings
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself
@@ -42,6 +40,7 @@ from tests.knowledge.edits import (
     organizations_with_one_file,
     serving,
 )
+from tests.testbot import MakeBot
 
 ADMIN = "U0ADMIN"
 TEAMS_ADMIN = "00000000-0000-0000-0000-0000000000ad"
@@ -95,22 +94,18 @@ class Server:
 
 @pytest.fixture
 async def server(
-    aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer, tmp_path: Path
+    aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer, tmp_path: Path, testbot: MakeBot
 ) -> AsyncIterator[Server]:
     fake_slack = FakeSlack()
     fake_slack.port = int((await aiohttp_server(fake_slack.app())).port or 0)
     connector = FakeConnector()
     teams_url = str((await aiohttp_server(connector.app)).make_url("/"))
     kdir = copy_knowledge(tmp_path)
-    settings = Settings(
-        knowledge_dir=kdir,
-        db_path=tmp_path / "bot.sqlite3",
+    ctx = testbot(
+        serving(kdir),
         slack=SlackSettings("xoxb-test-token", SECRET, api_url=fake_slack.api_url),
         admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}),
-        schedule=ScheduleSettings(enabled=False),
-    )
-    ctx = Context(settings, serving(kdir), Storage(settings.db_path), Metrics())
-    ctx.metrics.entries.set(len(ctx.knowledge.current.kb.entries))
+    ).ctx
     client = await aiohttp_client(create_app(ctx))
     yield Server(client, ctx, fake_slack, connector, teams_url, kdir, Signer())
 

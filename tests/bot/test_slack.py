@@ -19,22 +19,19 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot import plain_render, slack
-from bot.config import PACKAGE_KNOWLEDGE
-from bot.metrics import Metrics
-from bot.server import build_context, create_app
+from bot.server import create_app
 from bot.slack_client import SeenEvents
 from bot.slack_render import FEEDBACK_DOWN, FEEDBACK_UP, SHARE_ACTION, SUGGEST_ACTION, escape, render
-from bot.storage import Storage
 from handlers.ask import answer, source_of
 from handlers.context import Context
 from handlers.messages import Reply, Source, Suggestion
-from handlers.settings import ScheduleSettings, Settings, SlackSettings
+from handlers.settings import SlackSettings
 from handlers.texts import t
 from knowledge.model import Entry
-from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import BOT_ID, BOT_USER, SECRET, Call, FakeSlack, Signer, payload
 from tests.handlers.followup_cases import asked_elsewhere, role_pair, short_name
+from tests.testbot import MakeBot
 
 MANIFEST = Path(slack.__file__).resolve().parent / "slack_manifest.yaml"
 EMPLOYEE = "U0EMPLOYEE"
@@ -104,32 +101,15 @@ def action_ids(call: Call) -> set[str]:
     }
 
 
-def make_settings(db: Path, fake: FakeSlack, app_token: str | None = None) -> Settings:
-    return Settings(
-        knowledge_dir=PACKAGE_KNOWLEDGE,
-        db_path=db,
-        slack=SlackSettings("xoxb-test-token", SECRET, app_token=app_token, api_url=fake.api_url),
-        admins=frozenset({"slack:U0ADMIN"}),
-        schedule=ScheduleSettings(enabled=False),
-    )
-
-
-@pytest.fixture(scope="session")
-def snapshot() -> Snapshot:
-    return build_snapshot(PACKAGE_KNOWLEDGE)
-
-
-def make_context(settings: Settings, snapshot: Snapshot) -> Context:
-    """What ``build_context`` makes, with the knowledge loaded once for all tests (it takes a second)."""
-    knowledge = KnowledgeService(settings.knowledge_dir, snapshot)
-    return Context(settings=settings, knowledge=knowledge, store=Storage(settings.db_path), metrics=Metrics())
+def slack_context(testbot: MakeBot, fake: FakeSlack, app_token: str | None = None) -> Context:
+    """The bot under test with Slack on, its Web API at ``fake``."""
+    slack_settings = SlackSettings("xoxb-test-token", SECRET, app_token=app_token, api_url=fake.api_url)
+    return testbot(slack=slack_settings, admins=frozenset({"slack:U0ADMIN"})).ctx
 
 
 @pytest.fixture
-async def bot(
-    aiohttp_client: AiohttpClient, fake_slack: FakeSlack, snapshot: Snapshot, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    ctx = make_context(make_settings(tmp_path / "bot.sqlite3", fake_slack), snapshot)
+async def bot(aiohttp_client: AiohttpClient, fake_slack: FakeSlack, testbot: MakeBot) -> AsyncIterator[Bot]:
+    ctx = slack_context(testbot, fake_slack)
     http = await aiohttp_client(create_app(ctx))
     yield Bot(http, ctx, fake_slack, Signer())
     await http.close()  # before the fake Slack goes away
@@ -444,9 +424,9 @@ async def test_feedback_for_an_unknown_entry_is_not_stored(bot: Bot) -> None:
 
 # -- Socket Mode and the scheduler's poster ------------------------------------------------------
 async def test_socket_mode_receives_events_and_acknowledges_them(
-    aiohttp_client: AiohttpClient, fake_slack: FakeSlack, snapshot: Snapshot, tmp_path: Path
+    aiohttp_client: AiohttpClient, fake_slack: FakeSlack, testbot: MakeBot
 ) -> None:
-    ctx = make_context(make_settings(tmp_path / "bot.sqlite3", fake_slack, app_token="xapp-test"), snapshot)
+    ctx = slack_context(testbot, fake_slack, app_token="xapp-test")
     http = await aiohttp_client(create_app(ctx))
     envelope = {
         "envelope_id": "env-1",
@@ -483,14 +463,9 @@ async def test_poster_posts_to_channels_and_direct_messages(bot: Bot) -> None:
 
 
 async def test_without_slack_settings_there_is_no_slack_route(
-    aiohttp_client: AiohttpClient, tmp_path: Path
+    aiohttp_client: AiohttpClient, testbot: MakeBot
 ) -> None:
-    settings = Settings(
-        knowledge_dir=PACKAGE_KNOWLEDGE,
-        db_path=tmp_path / "db.sqlite3",
-        schedule=ScheduleSettings(enabled=False),
-    )
-    ctx = build_context(settings)
+    ctx = testbot().ctx
     http = await aiohttp_client(create_app(ctx))
     assert (await http.post(slack.ROUTE, data=b"{}")).status == 404
     assert "slack" not in ctx.posters

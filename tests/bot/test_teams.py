@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import struct
@@ -20,17 +19,13 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ErrorResponseException
 
 from bot import plain_render, teams, teams_render
-from bot.config import PACKAGE_KNOWLEDGE
-from bot.metrics import Metrics
 from bot.server import create_app
-from bot.storage import Storage
 from handlers.context import Context
-from handlers.messages import Message, Reply, Source, Suggestion
-from handlers.router import COMMANDS, dispatch, parse
-from handlers.settings import ScheduleSettings, Settings, TeamsSettings
+from handlers.messages import Reply, Source, Suggestion
+from handlers.router import COMMANDS, parse
+from handlers.settings import TeamsSettings
 from handlers.subscriptions import theme_organizations
 from handlers.texts import t
-from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.teams_fakes import (
     APP_ID,
@@ -43,6 +38,7 @@ from tests.bot.teams_fakes import (
     strings,
 )
 from tests.handlers.followup_cases import role_pair
+from tests.testbot import MakeBot, TestBot
 
 PERSONAL = "a:1personal-conversation-e1"
 CHANNEL = "19:hjemmeplejen-general@thread.tacv2"
@@ -53,30 +49,9 @@ TEAMS_APP = Path(teams.__file__).resolve().parent / "teams_app"
 Client = TestClient[web.Request, web.Application]
 
 
-@functools.cache
-def knowledge_snapshot() -> Snapshot:
-    # Loading the knowledge files takes a second; every test reads the same, unchanged files.
-    return build_snapshot(PACKAGE_KNOWLEDGE)
-
-
-def make_context(
-    db: Path, teams_settings: TeamsSettings | None = None, admins: frozenset[str] = frozenset()
-) -> Context:
-    """What ``bot.server.build_context`` builds, on the shared snapshot of the packaged knowledge."""
-    settings = Settings(
-        knowledge_dir=PACKAGE_KNOWLEDGE,
-        db_path=db,
-        teams=teams_settings or TeamsSettings(),
-        admins=admins,
-        schedule=ScheduleSettings(enabled=False),
-    )
-    knowledge = KnowledgeService(PACKAGE_KNOWLEDGE, knowledge_snapshot())
-    return Context(settings=settings, knowledge=knowledge, store=Storage(db), metrics=Metrics())
-
-
 @pytest.fixture
-def ctx(tmp_path: Path) -> Context:
-    return make_context(tmp_path / "bot.sqlite3")
+def ctx(testbot: MakeBot) -> Context:
+    return testbot().ctx
 
 
 async def post(client: Client, body: Any, headers: dict[str, str] | None = None) -> int:
@@ -93,7 +68,7 @@ def card_text(call: Call) -> str:
 
 async def same_as_slack(ctx: Context, text: str) -> Reply:
     """What the Slack path answers to ``text``: the neutral reply of the one dispatcher."""
-    return await dispatch(Message(text=text, user="U0EMPLOYEE", channel="C0GENERAL", platform="slack"), ctx)
+    return await TestBot(ctx).send(text, user="U0EMPLOYEE", channel="C0GENERAL")
 
 
 def assert_shows(call: Call, reply: Reply) -> None:
@@ -204,9 +179,7 @@ async def test_commands_arrive_as_plain_messages(
 ) -> None:
     fake, url = connector
     client = await aiohttp_client(create_app(ctx))
-    expected = await dispatch(
-        Message(text="hjælp", user=EMPLOYEE_AAD, channel=PERSONAL, platform="teams"), ctx
-    )
+    expected = await TestBot(ctx).send("hjælp", user=EMPLOYEE_AAD, channel=PERSONAL, platform="teams")
 
     assert await post(client, activity("message_personal", url, text="hjælp")) in (200, 201)
 
@@ -239,9 +212,7 @@ async def test_a_mention_in_a_personal_chat_is_removed_too(
     client = await aiohttp_client(create_app(ctx))
     mention = activity("message_channel_mention", url)["entities"][:1]
     body = activity("message_personal", url, text="<at>grundlagbot</at> hjælp", entities=mention)
-    expected = await dispatch(
-        Message(text="hjælp", user=EMPLOYEE_AAD, channel=PERSONAL, platform="teams"), ctx
-    )
+    expected = await TestBot(ctx).send("hjælp", user=EMPLOYEE_AAD, channel=PERSONAL, platform="teams")
 
     assert await post(client, body) in (200, 201)
 
@@ -265,19 +236,18 @@ async def test_conversation_update_stores_a_reference(
 
 
 async def test_proactive_post_after_a_restart(
-    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], tmp_path: Path
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], testbot: MakeBot
 ) -> None:
     fake, url = connector
-    db = tmp_path / "bot.sqlite3"
-    first = make_context(db)
+    first = testbot().ctx
     client = await aiohttp_client(create_app(first))
     await post(client, activity("conversation_update", url))
     await post(client, activity("installation_update", url))
     await client.close()  # the server stops; its database is closed
 
-    ctx = make_context(db)  # a new process on the same database
+    ctx = testbot().ctx  # a new process on the same database
     create_app(ctx)
-    theme = await dispatch(Message(text="tema", user="scheduler", channel=CHANNEL, platform="teams"), ctx)
+    theme = await TestBot(ctx).send("tema", user="scheduler", channel=CHANNEL, platform="teams")
     answer = await same_as_slack(ctx, "hvor tit kan jeg få et sundhedstjek")
     await ctx.posters["teams"].post(CHANNEL, theme)
     await ctx.posters["teams"].direct(CHAIR_AAD, answer)
@@ -432,11 +402,11 @@ async def test_echoed_text_cannot_mention_or_inject_markup(
 
 
 async def test_with_an_app_id_an_activity_without_a_token_gets_401(
-    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], tmp_path: Path
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], testbot: MakeBot
 ) -> None:
     fake, url = connector
     settings = TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1")
-    client = await aiohttp_client(create_app(make_context(tmp_path / "bot.sqlite3", settings)))
+    client = await aiohttp_client(create_app(testbot(teams=settings).ctx))
 
     assert await post(client, activity("message_personal", url)) == 401
     assert await post(client, activity("message_personal", url), {"Authorization": "Bearer not-a-jwt"}) == 401
@@ -445,11 +415,11 @@ async def test_with_an_app_id_an_activity_without_a_token_gets_401(
 
 
 async def test_with_a_valid_token_the_reply_is_sent_with_the_bots_token(
-    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], tmp_path: Path
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], testbot: MakeBot
 ) -> None:
     fake, url = connector
     settings = TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1")
-    ctx = make_context(tmp_path / "bot.sqlite3", settings)
+    ctx = testbot(teams=settings).ctx
     app = web.Application()
     teams.setup_teams(app, ctx, authentication=StubAuthentication(APP_ID))
     client = await aiohttp_client(app)
@@ -506,9 +476,9 @@ async def test_flow_group_chat_answers_only_when_mentioned(ctx: Context) -> None
     assert ctx.store.references("groupChat")[0][0] == "19:groupchat-meeting@thread.v2"
 
 
-async def test_flow_admin_is_known_by_the_aad_object_id(tmp_path: Path) -> None:
-    admin_ctx = make_context(tmp_path / "admin.sqlite3", admins=frozenset({f"teams:{EMPLOYEE_AAD}"}))
-    other_ctx = make_context(tmp_path / "other.sqlite3")
+async def test_flow_admin_is_known_by_the_aad_object_id(testbot: MakeBot) -> None:
+    admin_ctx = testbot(db="admin.sqlite3", admins=frozenset({f"teams:{EMPLOYEE_AAD}"})).ctx
+    other_ctx = testbot(db="other.sqlite3").ctx
     replies = []
     for c in (admin_ctx, other_ctx):
         adapter = flow_adapter(c)

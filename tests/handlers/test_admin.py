@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,14 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.metrics import Metrics
-from bot.storage import Storage
 from handlers.admin import SIGNAL_ADMIN, reload_from_signal
 from handlers.admin_reports import group_questions
 from handlers.context import Context
-from handlers.messages import Message, Reply
-from handlers.router import dispatch
-from handlers.settings import ScheduleSettings, Settings
+from handlers.messages import Platform, Reply
 from handlers.texts import t
 from knowledge.reload import answers_itself
 from tests.knowledge.edits import (
@@ -28,6 +23,7 @@ from tests.knowledge.edits import (
     organizations_with_one_file,
     serving,
 )
+from tests.testbot import MakeBot, TestBot
 
 ADMIN = "U0ADMIN"
 TEAMS_ADMIN = "00000000-0000-0000-0000-00000000ad01"
@@ -40,21 +36,18 @@ def kdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ctx(kdir: Path, tmp_path: Path) -> Iterator[Context]:
-    settings = Settings(
-        knowledge_dir=kdir,
-        db_path=tmp_path / "bot.sqlite3",
-        admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}),
-        schedule=ScheduleSettings(enabled=False),
-    )
-    context = Context(settings, serving(kdir), Storage(settings.db_path), Metrics())
-    yield context
-    context.store.close()
+def bot(testbot: MakeBot, kdir: Path) -> TestBot:
+    """The bot on its own copy of the knowledge files, which the tests edit and reload."""
+    return testbot(serving(kdir), admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}))
 
 
-async def say(ctx: Context, text: str, user: str = ADMIN, platform: str = "slack") -> Reply:
-    msg = Message(text=text, user=user, channel="C0ADMINS", platform=platform)  # type: ignore[arg-type]
-    return await dispatch(msg, ctx)
+@pytest.fixture
+def ctx(bot: TestBot) -> Context:
+    return bot.ctx
+
+
+async def say(bot: TestBot, text: str, user: str = ADMIN, platform: Platform = "slack") -> Reply:
+    return await bot.send(text, user=user, channel="C0ADMINS", platform=platform)
 
 
 def reloads(ctx: Context, outcome: str) -> float:
@@ -77,13 +70,13 @@ def entries_gauge(ctx: Context) -> float | None:
     ],
 )
 async def test_a_non_admin_is_refused_politely_and_nothing_happens(
-    ctx: Context, kdir: Path, words: str, name: str
+    bot: TestBot, ctx: Context, kdir: Path, words: str, name: str
 ) -> None:
     before = ctx.knowledge.current
     organization = organizations_with_one_file(kdir)[0]
     document_files(kdir)[organization].unlink()
 
-    reply = await say(ctx, words, user=EMPLOYEE)
+    reply = await say(bot, words, user=EMPLOYEE)
 
     assert reply.text == t("admin.refused", command=name) and not reply.answered
     assert before.kb.version not in reply.text and organization not in reply.text
@@ -92,10 +85,10 @@ async def test_a_non_admin_is_refused_politely_and_nothing_happens(
     assert (who, outcome) == (f"slack:{EMPLOYEE}", "refused")
 
 
-async def test_an_admin_is_an_admin_only_on_the_platform_named(ctx: Context) -> None:
+async def test_an_admin_is_an_admin_only_on_the_platform_named(bot: TestBot, ctx: Context) -> None:
     version = ctx.knowledge.current.kb.version
-    assert version in (await say(ctx, "status", user=TEAMS_ADMIN, platform="teams")).text
-    assert (await say(ctx, "status", user=TEAMS_ADMIN, platform="slack")).text == t(
+    assert version in (await say(bot, "status", user=TEAMS_ADMIN, platform="teams")).text
+    assert (await say(bot, "status", user=TEAMS_ADMIN, platform="slack")).text == t(
         "admin.refused", command="status"
     )
 
@@ -110,13 +103,15 @@ def test_admins_come_from_app_yaml_and_the_environment(tmp_path: Path) -> None:
 
 
 # -- reload --------------------------------------------------------------------------------------
-async def test_reload_says_what_changed_per_document_with_version_and_time(ctx: Context, kdir: Path) -> None:
+async def test_reload_says_what_changed_per_document_with_version_and_time(
+    bot: TestBot, ctx: Context, kdir: Path
+) -> None:
     old = ctx.knowledge.current.kb
     organization = organizations_with_one_file(kdir)[0]
     gone = [e for e in old.entries if e.organization == organization]
     document_files(kdir)[organization].unlink()
 
-    reply = await say(ctx, "reload")
+    reply = await say(bot, "reload")
 
     new = ctx.knowledge.current.kb
     assert new.version != old.version and len(new.entries) == len(old.entries) - len(gone)
@@ -133,13 +128,13 @@ async def test_reload_says_what_changed_per_document_with_version_and_time(ctx: 
 
 
 async def test_a_broken_file_is_listed_as_file_line_message_and_old_knowledge_answers(
-    ctx: Context, kdir: Path
+    bot: TestBot, ctx: Context, kdir: Path
 ) -> None:
     before = ctx.knowledge.current
     entry = next(e for e in before.kb.entries if answers_itself(before.matcher, e))
     (kdir / "broken.yaml").write_text(BROKEN_YAML, encoding="utf-8")
 
-    reply = await say(ctx, "genindlæs")
+    reply = await say(bot, "genindlæs")
 
     lines = [line for line in reply.text.splitlines() if line.startswith("• ")]
     assert lines and all(line.startswith("• broken.yaml:") for line in lines)
@@ -147,7 +142,7 @@ async def test_a_broken_file_is_listed_as_file_line_message_and_old_knowledge_an
     assert ctx.knowledge.current is before
     assert reloads(ctx, "failed") == 1 and reloads(ctx, "ok") == 0
     assert ctx.store.audit_log()[0][1:4] == (f"slack:{ADMIN}", "reload", "failed")
-    question = await say(ctx, entry.questions[0], user=EMPLOYEE)
+    question = await say(bot, entry.questions[0], user=EMPLOYEE)
     assert question.answered and question.entry_id == entry.id
 
 
@@ -171,18 +166,18 @@ async def test_sighup_reloads_and_is_audited_as_the_signal(
 
 
 # -- status --------------------------------------------------------------------------------------
-async def test_status_shows_version_counts_last_reload_and_failed_posts(ctx: Context) -> None:
+async def test_status_shows_version_counts_last_reload_and_failed_posts(bot: TestBot, ctx: Context) -> None:
     kb = ctx.knowledge.current.kb
-    assert t("admin.status.no_reload") in (await say(ctx, "status")).text
-    await say(ctx, "reload")
+    assert t("admin.status.no_reload") in (await say(bot, "status")).text
+    await say(bot, "reload")
     for _ in range(3):
-        await say(ctx, "reload", user=EMPLOYEE)  # refused attempts are not the last reload
+        await say(bot, "reload", user=EMPLOYEE)  # refused attempts are not the last reload
     ctx.store.claim_post("weekly-theme", "2030-W02", "C0FAILING")
     ctx.store.finish_post(
         "weekly-theme", "2030-W02", "C0FAILING", ok=False, attempts=3, error="channel_not_found"
     )
 
-    reply = await say(ctx, "status")
+    reply = await say(bot, "status")
 
     assert kb.version in reply.text and f"{len(kb.entries)} " in reply.text
     for doc in kb.documents:
@@ -199,7 +194,7 @@ async def test_status_shows_version_counts_last_reload_and_failed_posts(ctx: Con
     assert "C0FAILING" in reply.text and "channel_not_found" in reply.text
 
 
-async def test_status_lists_the_next_scheduled_posts(ctx: Context) -> None:
+async def test_status_lists_the_next_scheduled_posts(bot: TestBot, ctx: Context) -> None:
     from scheduler.service import SchedulerService
 
     ctx.clock = lambda: datetime(2030, 1, 2, 12, 0, tzinfo=UTC)
@@ -207,7 +202,7 @@ async def test_status_lists_the_next_scheduled_posts(ctx: Context) -> None:
     posts = ctx.scheduler.upcoming(5)
     assert posts
 
-    reply = await say(ctx, "status")
+    reply = await say(bot, "status")
 
     assert t("admin.status.upcoming") in reply.text
     for post in posts:
@@ -215,7 +210,9 @@ async def test_status_lists_the_next_scheduled_posts(ctx: Context) -> None:
 
 
 # -- stats and anonymity -------------------------------------------------------------------------
-async def test_stats_groups_unanswered_questions_and_shows_feedback_and_answer_rate(ctx: Context) -> None:
+async def test_stats_groups_unanswered_questions_and_shows_feedback_and_answer_rate(
+    bot: TestBot, ctx: Context
+) -> None:
     kb = ctx.knowledge.current.kb
     for text in (
         "hvad er der til frokost?",
@@ -231,7 +228,7 @@ async def test_stats_groups_unanswered_questions_and_shows_feedback_and_answer_r
         ctx.store.record_feedback(liked.id, up)
     ctx.store.record_feedback(disliked.id, False)
 
-    reply = await say(ctx, "stats")
+    reply = await say(bot, "stats")
 
     assert t("admin.stats.rate", rate=60, answered=6, declined=4) in reply.text
     assert (
@@ -260,7 +257,7 @@ def test_grouping_joins_spellings_and_keeps_different_questions_apart() -> None:
 
 
 async def test_the_database_holds_no_user_or_channel_next_to_question_text(
-    ctx: Context, tmp_path: Path
+    bot: TestBot, ctx: Context
 ) -> None:
     import sqlite3
 
@@ -268,8 +265,8 @@ async def test_the_database_holds_no_user_or_channel_next_to_question_text(
     entry = ctx.knowledge.current.kb.entries[0]
     asked = [entry.questions[0], "hvad er der til frokost i kantinen i morgen"]
     for text in asked:
-        await dispatch(Message(text=text, user=user, channel=channel, platform="slack"), ctx)
-    await say(ctx, "reload", user=user)  # refused: audited with the user, but no question text
+        await bot.send(text, user=user, channel=channel)
+    await say(bot, "reload", user=user)  # refused: audited with the user, but no question text
 
     db = sqlite3.connect(ctx.settings.db_path)
     holding = []

@@ -4,20 +4,16 @@ the quote, polite declines with where to turn, contacts on sensitive topics, and
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from bot.metrics import Metrics
 from bot.plain_render import render, to_json
-from bot.storage import Storage
-from handlers.ask import answer, handle_ask
-from handlers.context import Context
-from handlers.messages import Message, Source
-from handlers.settings import Settings
+from handlers.ask import answer
+from handlers.messages import Source
 from handlers.texts import t
 from knowledge.service import KnowledgeService, Snapshot
 from tests.knowledge import knowledge_sets
+from tests.testbot import MakeBot
 
 
 @pytest.fixture(scope="module")
@@ -170,12 +166,11 @@ def test_binary_garbage_and_huge_messages_get_a_reply(real: Snapshot) -> None:
 
 
 async def test_the_chat_handler_keeps_an_unanswered_question_without_the_user(
-    tmp_path: Path, mini: Snapshot
+    testbot: MakeBot, mini: Snapshot
 ) -> None:
-    store = Storage(tmp_path / "bot.sqlite3")
-    settings = Settings(knowledge_dir=knowledge_sets.MINI, db_path=tmp_path / "bot.sqlite3")
-    ctx = Context(settings, KnowledgeService(knowledge_sets.MINI, mini), store, Metrics())
-    await handle_ask(Message("sundhedstjek", "U1", "C1", "slack"), ctx)
-    reply = await handle_ask(Message("hvad er der til frokost", "U1", "C1", "slack"), ctx)
+    bot = testbot(KnowledgeService(knowledge_sets.MINI, mini))
+    store = bot.ctx.store
+    await bot.send("sundhedstjek")
+    reply = await bot.send("hvad er der til frokost")
     assert not reply.answered
     assert store.answer_counts() == (1, 1) and store.unanswered() == ["hvad er der til frokost"]

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bot.config import PACKAGE_KNOWLEDGE
-from bot.metrics import Metrics
-from bot.storage import Storage
-from handlers.ask import answer, handle_ask
-from handlers.context import Context
+from handlers.ask import answer
 from handlers.conversations import TTL, ConversationMemory, Turn
-from handlers.messages import Message
-from handlers.settings import Settings
-from knowledge.service import KnowledgeService
-from tests.knowledge import knowledge_sets
+from handlers.messages import Reply
+from tests.testbot import MakeBot
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -82,25 +75,22 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-async def test_the_chat_handler_keeps_the_entry_not_the_question_nor_the_user(tmp_path: Path) -> None:
-    settings = Settings(knowledge_dir=PACKAGE_KNOWLEDGE, db_path=tmp_path / "bot.sqlite3")
-    knowledge = KnowledgeService(PACKAGE_KNOWLEDGE, knowledge_sets.real())
-    ctx = Context(settings, knowledge, Storage(settings.db_path), Metrics(), clock=lambda: START)
-    snapshot = knowledge.current
+async def test_the_chat_handler_keeps_the_entry_not_the_question_nor_the_user(testbot: MakeBot) -> None:
+    bot = testbot(clock=lambda: START)
+    ctx, snapshot = bot.ctx, bot.ctx.knowledge.current
     entry = next(e for e in snapshot.kb.entries if answer(snapshot, e.questions_da[0]).entry_id == e.id)
     question = entry.questions_da[0]
-    msg = Message(
-        question, user="U0SECRET", channel="D0DM", platform="slack", is_direct=True, conversation="D0DM"
-    )
 
-    reply = await handle_ask(msg, ctx)
+    async def in_the_dm(text: str) -> Reply:
+        return await bot.send(text, user="U0SECRET", channel="D0DM", direct=True, conversation="D0DM")
+
+    reply = await in_the_dm(question)
 
     assert reply.answered and reply.entry_id == entry.id
     assert ctx.conversations.recall("slack:D0DM", START) == Turn(entry.id, entry.organization, START)
     kept = _strings(ctx.conversations)
     assert set(kept) == {"slack:D0DM", entry.id, entry.organization}
     assert not any(question in s or "U0SECRET" in s for s in kept)
-    await handle_ask(dataclasses.replace(msg, conversation=None, channel="C0ROOM"), ctx)
-    await handle_ask(dataclasses.replace(msg, text="hvad er klokken?"), ctx)  # declined: nothing new
+    await bot.send(question, user="U0SECRET", channel="C0ROOM")  # a slash command: no conversation
+    await in_the_dm("hvad er klokken?")  # declined: nothing new
     assert len(ctx.conversations) == 1 and ctx.conversations.recall("slack:D0DM", START) is not None
-    ctx.store.close()

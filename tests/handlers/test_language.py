@@ -3,23 +3,18 @@ with; handlers, error replies and follow-ups read that one decision."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import PACKAGE_KNOWLEDGE
-from bot.metrics import Metrics
-from bot.storage import Storage
 from handlers import ask
 from handlers.context import Context
 from handlers.language import language_of
 from handlers.messages import Language, Message, Reply
-from handlers.router import dispatch
-from handlers.settings import Settings
 from handlers.texts import t
-from knowledge.service import KnowledgeService, Snapshot
+from knowledge.service import Snapshot
 from tests.knowledge import knowledge_sets
+from tests.testbot import MakeBot, TestBot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,13 +25,8 @@ def real() -> Snapshot:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, real: Snapshot) -> Iterator[Context]:
-    settings = Settings(knowledge_dir=PACKAGE_KNOWLEDGE, db_path=tmp_path / "bot.sqlite3")
-    context = Context(
-        settings, KnowledgeService(PACKAGE_KNOWLEDGE, real), Storage(settings.db_path), Metrics()
-    )
-    yield context
-    context.store.close()
+def bot(testbot: MakeBot) -> TestBot:
+    return testbot()
 
 
 def test_the_decision_is_the_matchers_reading_of_a_question(real: Snapshot) -> None:
@@ -60,10 +50,10 @@ def test_the_decision_is_the_matchers_reading_of_a_question(real: Snapshot) -> N
     ],
 )
 async def test_a_command_is_in_the_language_of_its_word(
-    ctx: Context, text: str, word: str, language: Language
+    bot: TestBot, text: str, word: str, language: Language
 ) -> None:
-    assert language_of(ctx.knowledge.current, text, word) == language
-    reply = await dispatch(Message(text, "U1", "C1", "slack"), ctx)
+    assert language_of(bot.ctx.knowledge.current, text, word) == language
+    reply = await bot.send(text)
     assert reply.language == language
 
 
@@ -72,7 +62,7 @@ async def test_a_command_is_in_the_language_of_its_word(
     [("who do I contact about bullying?", "en"), ("hvem skal jeg kontakte om mobning?", "da"), ("", "da")],
 )
 async def test_dispatch_decides_once_and_the_handler_reads_it(
-    ctx: Context, monkeypatch: pytest.MonkeyPatch, text: str, language: Language
+    bot: TestBot, monkeypatch: pytest.MonkeyPatch, text: str, language: Language
 ) -> None:
     seen: list[Language] = []
 
@@ -81,7 +71,7 @@ async def test_dispatch_decides_once_and_the_handler_reads_it(
         raise RuntimeError("the handler failed")
 
     monkeypatch.setattr(ask, "handle_ask", handle_ask)
-    reply = await dispatch(Message(text, "U1", "C1", "slack"), ctx)
+    reply = await bot.send(text)
     assert seen == [language]
     assert reply.text == t("error.apology", language) and reply.language == language  # the apology too
 

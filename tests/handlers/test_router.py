@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.metrics import Metrics
-from bot.storage import Storage
 from handlers import router
 from handlers.context import Context
 from handlers.messages import Message, Reply, UserFacingError
-from handlers.router import COMMANDS, command, dispatch, parse
-from handlers.settings import ScheduleSettings, Settings
-from tests.knowledge.edits import copy_knowledge, serving
+from handlers.router import COMMANDS, command, parse
+from tests.testbot import MakeBot, TestBot
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    kdir = copy_knowledge(tmp_path)
-    settings = Settings(
-        knowledge_dir=kdir, db_path=tmp_path / "bot.sqlite3", schedule=ScheduleSettings(enabled=False)
-    )
-    context = Context(settings, serving(kdir), Storage(settings.db_path), Metrics())
-    yield context
-    context.store.close()
+def bot(testbot: MakeBot) -> TestBot:
+    return testbot()
 
 
 @pytest.mark.parametrize(
@@ -54,8 +44,8 @@ def test_a_command_word_inside_a_question_is_still_a_question(text: str) -> None
     assert parse(text) == (None, text)
 
 
-async def test_a_question_is_answered_by_the_knowledge(ctx: Context) -> None:
-    reply = await dispatch(Message("hvor tit kan jeg få et sundhedstjek", "U1", "D1", "slack"), ctx)
+async def test_a_question_is_answered_by_the_knowledge(bot: TestBot) -> None:
+    reply = await bot.send("hvor tit kan jeg få et sundhedstjek", channel="D1", direct=True)
     assert reply.answered and reply.source is not None and "hvert andet år" in reply.text
 
 
@@ -75,17 +65,17 @@ def failing_commands() -> Iterator[None]:
 
 @pytest.mark.usefixtures("failing_commands")
 async def test_an_unexpected_error_becomes_an_apology_and_a_logged_traceback(
-    ctx: Context, caplog: pytest.LogCaptureFixture
+    bot: TestBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger=router.__name__):
-        reply = await dispatch(Message("boom", "U0SECRET", "C1", "slack"), ctx)
+        reply = await bot.send("boom", user="U0SECRET")
     assert not reply.answered and "secret internal detail" not in reply.text and reply.text
     assert "secret internal detail" in caplog.text  # the traceback is in the log ...
     assert "U0SECRET" not in caplog.text  # ... the user is not
-    assert ctx.metrics.registry.get_sample_value("grundlagbot_errors_total", {"where": "handler"}) == 1
+    assert bot.ctx.metrics.registry.get_sample_value("grundlagbot_errors_total", {"where": "handler"}) == 1
 
 
 @pytest.mark.usefixtures("failing_commands")
-async def test_an_expected_error_reaches_the_user_as_it_was_written(ctx: Context) -> None:
-    reply = await dispatch(Message("refuse", "U1", "C1", "slack"), ctx)
+async def test_an_expected_error_reaches_the_user_as_it_was_written(bot: TestBot) -> None:
+    reply = await bot.send("refuse")
     assert reply.text == "Det må du ikke." and not reply.answered

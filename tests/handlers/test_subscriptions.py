@@ -3,26 +3,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.server import build_context, create_app
+from bot.server import create_app
 from handlers.context import Context
 from handlers.rotation import ThemeCalendar
 from handlers.router import parse
-from handlers.settings import ScheduleSettings, Settings
+from handlers.settings import ScheduleSettings
 from handlers.texts import t
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack, Signer, payload
-from tests.scheduler.helpers import ALLEROD, local, make_context, say, settings
+from tests.scheduler.helpers import ALLEROD, local, make_context, say
+from tests.testbot import MakeBot
 
 ALBERTSLUND = "Albertslund Kommune"
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Context:
-    return make_context(tmp_path / "bot.sqlite3", now=local(2027, 1, 5, 12, 0))
+def ctx(testbot: MakeBot) -> Context:
+    return make_context(testbot, now=local(2027, 1, 5, 12, 0))
 
 
 @pytest.mark.parametrize(
@@ -48,10 +47,10 @@ async def test_subscribe_with_aliases_and_without_danish_letters(ctx: Context) -
     assert ctx.store.subscriptions() == [("slack", "C1", ALLEROD), ("slack", "C2", "Lyngby-Taarbæk Kommune")]
 
 
-async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(tmp_path: Path) -> None:
+async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(testbot: MakeBot) -> None:
     from handlers.settings import OrgChannels
 
-    ctx = make_context(tmp_path / "bot.sqlite3", channels=(OrgChannels(ALLEROD), OrgChannels(ALBERTSLUND)))
+    ctx = make_context(testbot, channels=(OrgChannels(ALLEROD), OrgChannels(ALBERTSLUND)))
     reply = await say(ctx, "abonner")
     assert ctx.store.subscriptions() == [("slack", "C0THEME", ALLEROD)]
     assert reply.text == t("subscribe.done", "da", organization=ALLEROD, day="mandag", time="09:00")
@@ -59,13 +58,8 @@ async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(
     assert again.text == t("subscribe.already", "da", organization=ALLEROD)
 
 
-async def test_subscribe_without_a_default_lists_the_choices(tmp_path: Path) -> None:
-    plain = Settings(
-        knowledge_dir=settings(tmp_path / "x").knowledge_dir,
-        db_path=tmp_path / "bot.sqlite3",
-        schedule=ScheduleSettings(),
-    )
-    ctx = build_context(plain)
+async def test_subscribe_without_a_default_lists_the_choices(testbot: MakeBot) -> None:
+    ctx = testbot(schedule=ScheduleSettings()).ctx  # no channels in app.yaml, so no first one
     reply = await say(ctx, "abonner")
     assert not reply.answered and ctx.store.subscriptions() == []
     for org in (ALLEROD, ALBERTSLUND, "Lyngby-Taarbæk Kommune"):
@@ -116,8 +110,8 @@ async def test_tema_shows_this_weeks_theme_of_the_channels_organisation(ctx: Con
     assert "Theme of the week" in english.text and entry.theme.discuss.en in english.text
 
 
-async def test_tema_in_a_pause_week_shows_the_next_theme(tmp_path: Path) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", now=local(2027, 7, 27, 12, 0))  # week 30
+async def test_tema_in_a_pause_week_shows_the_next_theme(testbot: MakeBot) -> None:
+    ctx = make_context(testbot, now=local(2027, 7, 27, 12, 0))  # week 30
     await say(ctx, "abonner allerød")
     reply = await say(ctx, "tema")
     assert reply.lead == t("scheduler.theme.pause", "da", week=30) and "uge 32" in reply.text
@@ -136,11 +130,11 @@ async def test_aarshjul_shows_the_coming_items(ctx: Context, typed: str) -> None
 
 
 async def test_slash_abonner_subscribes_the_slack_channel(
-    tmp_path: Path, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
+    testbot: MakeBot, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
 ) -> None:
     from handlers.settings import OrgChannels
 
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack, channels=(OrgChannels(ALLEROD),))
+    ctx = make_context(testbot, fake_slack, channels=(OrgChannels(ALLEROD),))
     client = await aiohttp_client(create_app(ctx))
     form = payload(
         "slash_command", text="abonner", channel_id="C0THEME", response_url=fake_slack.response_url("sub")

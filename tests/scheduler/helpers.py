@@ -1,25 +1,21 @@
-"""Shared pieces of the scheduler tests: the bot's context on a temporary database, its Slack and
-Teams posters pointed at the fakes on 127.0.0.1 (tests/bot's fake Slack Web API and fake Bot
-Connector), and a clock that stands still."""
+"""Shared pieces of the scheduler tests: the bot under test (tests/conftest.py's ``testbot``) with
+its Slack and Teams posters pointed at the fakes on 127.0.0.1 (tests/bot's fake Slack Web API and
+fake Bot Connector), and a clock that stands still."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import PACKAGE_KNOWLEDGE
-from bot.metrics import Metrics
 from bot.server import create_app
-from bot.storage import Storage
 from handlers.context import Context
-from handlers.messages import Message, Reply
-from handlers.router import dispatch
+from handlers.messages import Platform, Reply
 from handlers.settings import MedCommittee, OrgChannels, ScheduleSettings, Settings, SlackSettings
-from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from scheduler.delivery import Courier, Pacer, RetryPolicy
 from tests.bot.slack_fakes import SECRET, FakeSlack
+from tests.testbot import MakeBot, TestBot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ALLEROD = "Allerød Kommune"
@@ -50,28 +46,24 @@ def settings(db: Path, fake: FakeSlack | None = None, **schedule_changes: object
     )
 
 
-@cache
-def snapshot() -> Snapshot:
-    return build_snapshot(PACKAGE_KNOWLEDGE)
-
-
 def quick() -> Courier:
     """Retries and pacing made quick, for jobs run by the tests."""
     return Courier(RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05), Pacer(interval=0))
 
 
 def make_context(
-    db: Path, fake: FakeSlack | None = None, now: datetime | None = None, **changes: object
+    testbot: MakeBot,
+    fake: FakeSlack | None = None,
+    now: datetime | None = None,
+    *,
+    db: str = "bot.sqlite3",
+    **changes: object,
 ) -> Context:
-    """The bot's context, its posters registered as ``serve`` registers them, retries made quick.
-
-    Built like ``build_context``, but on one knowledge snapshot shared by the tests (it is
-    immutable), so that each test does not load and index the files again.
-    """
-    config = settings(db, fake, **changes)
-    ctx = Context(config, KnowledgeService(config.knowledge_dir, snapshot()), Storage(db), Metrics())
-    if now is not None:
-        ctx.clock = lambda: now
+    """The bot's context, its posters registered as ``serve`` registers them (Slack's at ``fake``);
+    ``changes`` change the schedule, ``now`` stops the clock."""
+    config = settings(Path(db), fake, **changes)
+    clock = (lambda: now) if now is not None else None
+    ctx = testbot(db=db, slack=config.slack, schedule=config.schedule, clock=clock).ctx
     create_app(ctx)  # registers ctx.posters["slack"] and ["teams"]; the scheduler is not started
     return ctx
 
@@ -80,13 +72,12 @@ async def say(
     ctx: Context,
     text: str,
     channel: str = "C0THEME",
-    platform: str = "slack",
+    platform: Platform = "slack",
     user: str = "U0EMP",
     direct: bool = False,
 ) -> Reply:
     """What the bot answers ``text`` typed in a channel (a slash command or a Teams message)."""
-    msg = Message(text=text, user=user, channel=channel, platform=platform, is_direct=direct)  # type: ignore[arg-type]
-    return await dispatch(msg, ctx)
+    return await TestBot(ctx).send(text, user=user, channel=channel, platform=platform, direct=direct)
 
 
 def without_client_retries(ctx: Context) -> None:

@@ -13,6 +13,7 @@ from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
 from tests.bot.teams_fakes import FakeConnector, activity, strings
 from tests.scheduler.helpers import ALLEROD, CHAIR, make_context, quick, say, without_client_retries
+from tests.testbot import MakeBot
 
 JAN_4, JAN_11 = date(2027, 1, 4), date(2027, 1, 11)
 
@@ -28,9 +29,9 @@ def theme_of(ctx: Context, day: date) -> str:
 
 
 async def test_a_subscribed_channel_gets_the_theme_with_its_content(
-    tmp_path: Path, fake_slack: FakeSlack
+    testbot: MakeBot, fake_slack: FakeSlack
 ) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner allerød")
 
     outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
@@ -48,9 +49,8 @@ async def test_a_subscribed_channel_gets_the_theme_with_its_content(
     assert fake_slack.posts() == [post]  # no other organisation's theme went anywhere
 
 
-async def test_exactly_once_per_week_across_a_restart(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    db = tmp_path / "bot.sqlite3"
-    ctx = make_context(db, fake_slack)
+async def test_exactly_once_per_week_across_a_restart(testbot: MakeBot, fake_slack: FakeSlack) -> None:
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner")
     assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
     assert [o.status for o in await post_weekly_theme(ctx, date(2027, 1, 6), courier=quick())] == [
@@ -58,7 +58,7 @@ async def test_exactly_once_per_week_across_a_restart(tmp_path: Path, fake_slack
     ]  # same week
     ctx.store.close()
 
-    again = make_context(db, fake_slack)  # a new process on the same database
+    again = make_context(testbot, fake_slack)  # a new process on the same database
     assert [o.status for o in await post_weekly_theme(again, JAN_4, courier=quick())] == ["already"]
     assert [o.status for o in await post_weekly_theme(again, JAN_11, courier=quick())] == ["posted"]
 
@@ -67,8 +67,10 @@ async def test_exactly_once_per_week_across_a_restart(tmp_path: Path, fake_slack
     assert theme_of(again, JAN_4) != theme_of(again, JAN_11)
 
 
-async def test_a_rate_limited_post_is_retried_and_arrives_once(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+async def test_a_rate_limited_post_is_retried_and_arrives_once(
+    testbot: MakeBot, fake_slack: FakeSlack
+) -> None:
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner")
     fake_slack.fail["chat.postMessage"] = 1  # 429 with Retry-After, then success
 
@@ -83,9 +85,9 @@ async def test_a_rate_limited_post_is_retried_and_arrives_once(tmp_path: Path, f
 
 
 async def test_a_post_that_keeps_failing_is_recorded_then_retried_next_run(
-    tmp_path: Path, fake_slack: FakeSlack
+    testbot: MakeBot, fake_slack: FakeSlack
 ) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner")
     fake_slack.fail["chat.postMessage"] = 100
     without_client_retries(ctx)
@@ -134,13 +136,11 @@ async def test_the_pacer_keeps_a_second_between_posts_to_one_channel() -> None:
 
 
 async def test_channels_from_app_yaml_and_from_chat_each_get_one_post(
-    tmp_path: Path, fake_slack: FakeSlack
+    testbot: MakeBot, fake_slack: FakeSlack
 ) -> None:
     from handlers.settings import OrgChannels
 
-    ctx = make_context(
-        tmp_path / "bot.sqlite3", fake_slack, channels=(OrgChannels(ALLEROD, ("C0CONFIG", "C0THEME")),)
-    )
+    ctx = make_context(testbot, fake_slack, channels=(OrgChannels(ALLEROD, ("C0CONFIG", "C0THEME")),))
     await say(ctx, "abonner allerod")  # also in app.yaml: still one post
 
     outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
@@ -149,8 +149,8 @@ async def test_channels_from_app_yaml_and_from_chat_each_get_one_post(
     assert len(fake_slack.posts("C0CONFIG")) == len(fake_slack.posts("C0THEME")) == 1
 
 
-async def test_dry_run_posts_nothing_and_claims_nothing(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+async def test_dry_run_posts_nothing_and_claims_nothing(testbot: MakeBot, fake_slack: FakeSlack) -> None:
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner")
 
     outcomes = await post_weekly_theme(ctx, JAN_4, dry_run=True, courier=quick())
@@ -163,20 +163,20 @@ async def test_dry_run_posts_nothing_and_claims_nothing(tmp_path: Path, fake_sla
     assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
 
 
-async def test_nothing_is_posted_in_a_pause_week(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+async def test_nothing_is_posted_in_a_pause_week(testbot: MakeBot, fake_slack: FakeSlack) -> None:
+    ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner")
     assert await post_weekly_theme(ctx, date(2027, 7, 26), courier=quick()) == []  # week 30
     assert fake_slack.posts() == []
 
 
 async def test_a_subscribed_teams_channel_gets_the_theme(
-    tmp_path: Path, aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str]
+    testbot: MakeBot, aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str]
 ) -> None:
     from bot.server import create_app
 
     fake, url = connector
-    ctx = make_context(tmp_path / "bot.sqlite3")
+    ctx = make_context(testbot)
     client = await aiohttp_client(create_app(ctx))
     mention = activity("message_channel_mention", url)
     channel = mention["conversation"]["id"].split(";")[0]
@@ -193,7 +193,7 @@ async def test_a_subscribed_teams_channel_gets_the_theme(
 
 
 async def test_med_chairs_get_their_reminder_on_slack_and_teams(
-    tmp_path: Path,
+    testbot: MakeBot,
     aiohttp_client: AiohttpClient,
     fake_slack: FakeSlack,
     connector: tuple[FakeConnector, str],
@@ -201,7 +201,7 @@ async def test_med_chairs_get_their_reminder_on_slack_and_teams(
     from bot.server import create_app
 
     fake, url = connector
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack)
+    ctx = make_context(testbot, fake_slack)
     client = await aiohttp_client(create_app(ctx))
     personal = activity("message_personal", url)
     personal["text"] = "medformand Allerød, Skoleområdets MED"
@@ -232,10 +232,10 @@ async def test_med_chairs_get_their_reminder_on_slack_and_teams(
 
 
 async def test_a_teams_target_without_a_stored_conversation_fails_without_retrying(
-    tmp_path: Path, connector: tuple[FakeConnector, str]
+    testbot: MakeBot, connector: tuple[FakeConnector, str]
 ) -> None:
     fake, _ = connector
-    ctx = make_context(tmp_path / "bot.sqlite3")
+    ctx = make_context(testbot)
     ctx.store.subscribe("teams", "19:never-installed@thread.tacv2", ALLEROD)
 
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
@@ -244,8 +244,8 @@ async def test_a_teams_target_without_a_stored_conversation_fails_without_retryi
     assert fake.calls == [] and ctx.store.post_records("failed")[0].attempts == 1
 
 
-async def test_a_platform_without_a_connection_is_skipped_not_claimed(tmp_path: Path) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3")  # no Slack settings: no Slack poster
+async def test_a_platform_without_a_connection_is_skipped_not_claimed(testbot: MakeBot) -> None:
+    ctx = make_context(testbot)  # no Slack settings: no Slack poster
     await say(ctx, "abonner")
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
     assert outcome.status == "skipped" and ctx.store.post_records() == []

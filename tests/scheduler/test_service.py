@@ -7,19 +7,19 @@ a job to come due. Catch-up runs are due at once, and their post is awaited at t
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 from bot.server import create_app
 from scheduler.service import PURGE_JOB_ID, REMINDER_JOB_ID, THEME_JOB_ID, SchedulerService
 from tests.aiohttp_types import AiohttpClient
 from tests.bot.slack_fakes import FakeSlack
 from tests.scheduler.helpers import CHAIR, local, make_context, quick, say, without_client_retries
+from tests.testbot import MakeBot
 
 
 async def test_the_scheduler_starts_and_stops_with_the_application(
-    tmp_path: Path, aiohttp_client: AiohttpClient
+    testbot: MakeBot, aiohttp_client: AiohttpClient
 ) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", enabled=True)
+    ctx = make_context(testbot, enabled=True)
     app = create_app(ctx)
     service = ctx.scheduler
     assert isinstance(service, SchedulerService) and not service.running
@@ -39,13 +39,13 @@ async def test_the_scheduler_starts_and_stops_with_the_application(
     assert not service.running
 
 
-async def test_without_schedule_enabled_there_is_no_scheduler(tmp_path: Path) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", enabled=False)
+async def test_without_schedule_enabled_there_is_no_scheduler(testbot: MakeBot) -> None:
+    ctx = make_context(testbot, enabled=False)
     assert ctx.scheduler is None
 
 
-def test_missed_runs_within_the_grace_window(tmp_path: Path) -> None:
-    service = SchedulerService(make_context(tmp_path / "bot.sqlite3", enabled=False))
+def test_missed_runs_within_the_grace_window(testbot: MakeBot) -> None:
+    service = SchedulerService(make_context(testbot, enabled=False))
     monday = date(2027, 1, 4)
     assert service.missed(local(2027, 1, 4, 10, 0)) == [(THEME_JOB_ID, monday), (REMINDER_JOB_ID, monday)]
     assert service.missed(local(2027, 1, 4, 8, 30)) == [(REMINDER_JOB_ID, monday)]  # theme not yet due
@@ -54,7 +54,7 @@ def test_missed_runs_within_the_grace_window(tmp_path: Path) -> None:
     assert service.missed(local(2027, 1, 5, 7, 0)) == []
     # After a holiday shift, the post of the week is on Tuesday.
     assert service.missed(local(2027, 3, 30, 9, 30))[0] == (THEME_JOB_ID, date(2027, 3, 30))
-    friday = SchedulerService(make_context(tmp_path / "friday.sqlite3", theme_day="fri"))
+    friday = SchedulerService(make_context(testbot, db="friday.sqlite3", theme_day="fri"))
     job, day = friday.missed(local(2027, 3, 30, 9, 30))[0]  # Good Friday's post, moved to Tuesday
     assert job == THEME_JOB_ID and day.isocalendar().week == 12
     # Sunday night's downtime ends Monday morning before the post: nothing was missed.
@@ -62,11 +62,10 @@ def test_missed_runs_within_the_grace_window(tmp_path: Path) -> None:
 
 
 async def test_a_post_missed_during_downtime_is_caught_up_at_start(
-    tmp_path: Path, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
+    testbot: MakeBot, aiohttp_client: AiohttpClient, fake_slack: FakeSlack
 ) -> None:
-    db = tmp_path / "bot.sqlite3"
     back = local(2027, 1, 4, 11, 0)  # down at 09:00, back at 11:00
-    ctx = make_context(db, fake_slack, now=back, enabled=True)
+    ctx = make_context(testbot, fake_slack, now=back, enabled=True)
     await say(ctx, "abonner")
 
     await aiohttp_client(create_app(ctx))
@@ -82,8 +81,10 @@ async def test_a_post_missed_during_downtime_is_caught_up_at_start(
     assert ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
 
 
-async def test_status_can_show_the_next_posts_and_the_failures(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    ctx = make_context(tmp_path / "bot.sqlite3", fake_slack, now=local(2027, 1, 4, 9, 30))
+async def test_status_can_show_the_next_posts_and_the_failures(
+    testbot: MakeBot, fake_slack: FakeSlack
+) -> None:
+    ctx = make_context(testbot, fake_slack, now=local(2027, 1, 4, 9, 30))
     await say(ctx, "abonner")
     service = SchedulerService(ctx, quick())
 
@@ -101,9 +102,9 @@ async def test_status_can_show_the_next_posts_and_the_failures(tmp_path: Path, f
     assert failure.target == "slack:C0THEME" and failure.period == "2027-W01"
 
 
-async def test_the_daily_purge_removes_old_unanswered_questions(tmp_path: Path) -> None:
+async def test_the_daily_purge_removes_old_unanswered_questions(testbot: MakeBot) -> None:
     now = local(2027, 6, 1, 3, 30)
-    ctx = make_context(tmp_path / "bot.sqlite3", now=now)
+    ctx = make_context(testbot, now=now)
     ctx.store.record_answer(False, "hvad er der til frokost", day=(now - timedelta(days=91)).date())
     ctx.store.record_answer(False, "hvornår er der julefrokost", day=(now - timedelta(days=10)).date())
 
