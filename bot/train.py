@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bot.cli_knowledge import Case, found_in, read_cases
 from handlers.settings import Settings
-from knowledge.decision import FEATURES, MODEL_PATH, DecisionModel, Signals, standardise
+from knowledge.decision import FEATURES, MODEL_PATH, DecisionModel, Signals
 from knowledge.loader import load_knowledge
 from knowledge.matcher import Matcher, Result
 from knowledge.model import Entry, KnowledgeBase
@@ -82,10 +82,8 @@ def _without_fold(kb: KnowledgeBase, fold: int) -> tuple[KnowledgeBase, list[tup
                 keep[lang] = out
             entries.append(dataclasses.replace(entry, questions_da=keep["da"], questions_en=keep["en"]))
         documents.append(dataclasses.replace(doc, entries=tuple(entries)))
-    reduced = dataclasses.replace(kb, documents=tuple(documents))
-    reduced.__dict__.pop("entries", None)  # cached_property: recompute from the new documents
-    reduced.__dict__.pop("_by_id", None)
-    return reduced, held
+    # A new instance: its cached entries are computed from the new documents.
+    return dataclasses.replace(kb, documents=tuple(documents)), held
 
 
 def _x(result: Result) -> tuple[float, ...] | None:
@@ -122,6 +120,14 @@ def case_rows(matcher: Matcher, cases: Sequence[Case]) -> list[Row]:
 
 
 # -- the fit ---------------------------------------------------------------------------------------
+
+
+def standardise(rows: Sequence[Sequence[float]]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-feature mean and standard deviation (1 where a feature does not vary)."""
+    n = len(rows)
+    mean = tuple(sum(r[j] for r in rows) / n for j in range(len(FEATURES)))
+    var = [sum((r[j] - mean[j]) ** 2 for r in rows) / n for j in range(len(FEATURES))]
+    return mean, tuple(math.sqrt(v) if v > 1e-12 else 1.0 for v in var)
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -201,14 +207,13 @@ def utility(rows: Sequence[Row], probs: Sequence[float], threshold: float) -> fl
     set the line."""
     total = 0.0
     for r, p in zip(rows, probs, strict=True):
-        w = 1.0
         if r.group == "examples":
             continue
         answered = p >= threshold
         if r.group == "oos":
-            total += w * (-1.0 if answered else 1.0)
+            total += -1.0 if answered else 1.0
         elif answered:
-            total += w * (1.0 if r.right else -1.0)
+            total += 1.0 if r.right else -1.0
     return total
 
 

@@ -15,29 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 MODEL_PATH = Path(__file__).with_name("decision.json")
-
-# The signals of the best match, in the order of the model's weights (see Signals below).
-FEATURES: tuple[str, ...] = (
-    "score",
-    "coverage",
-    "similarity",
-    "title",
-    "specificity",
-    "margin",
-    "unknown",
-    "asked",
-    "terms",
-    "single",
-    "contacts",
-    "fact",
-    "consensus",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +43,10 @@ class Signals:
 
     def vector(self) -> tuple[float, ...]:
         return tuple(float(getattr(self, name)) for name in FEATURES)
+
+
+# The signals in the order of the model's weights: the fields of Signals.
+FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
 
 
 @dataclass(frozen=True)
@@ -113,11 +100,3 @@ def load_model(path: Path = MODEL_PATH) -> DecisionModel:
         return DecisionModel.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RuntimeError(f"{path}: the decision model cannot be read: {exc}") from exc
-
-
-def standardise(rows: Sequence[Sequence[float]]) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Per-feature mean and standard deviation (1 where a feature does not vary)."""
-    n = len(rows)
-    mean = tuple(sum(r[j] for r in rows) / n for j in range(len(FEATURES)))
-    var = [sum((r[j] - mean[j]) ** 2 for r in rows) / n for j in range(len(FEATURES))]
-    return mean, tuple(math.sqrt(v) if v > 1e-12 else 1.0 for v in var)

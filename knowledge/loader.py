@@ -388,21 +388,22 @@ class _Builder:
                 ).items():
                     table[word] = tuple(dict.fromkeys(table.get(word, ()) + targets))
         if "small_talk" in keys:
-            talk = self.mapping(
-                keys["small_talk"], "glossary.small_talk", {"greeting": False, "thanks": False}
+            self.phrase_lists(
+                keys["small_talk"], "glossary.small_talk", ("greeting", "thanks"), self.small_talk
             )
-            for kind, phrases in (talk or {}).items():
-                self.small_talk[kind] = self.small_talk.get(kind, ()) + self.texts(
-                    phrases, f"glossary.small_talk.{kind}"
-                )
         if "facts" in keys:
             self.facts += self.texts(keys["facts"], "glossary.facts")
         if "roles" in keys:
-            roles = self.mapping(keys["roles"], "glossary.roles", dict.fromkeys(ROLES, False))
-            for role, phrases in (roles or {}).items():
-                self.roles[role] = self.roles.get(role, ()) + self.texts(phrases, f"glossary.roles.{role}")
+            self.phrase_lists(keys["roles"], "glossary.roles", ROLES, self.roles)
         if "followups" in keys:
             self.add_followups(keys["followups"])
+
+    def phrase_lists(
+        self, node: Node, where: str, names: tuple[str, ...], into: dict[str, tuple[str, ...]]
+    ) -> None:
+        """A mapping of some of ``names`` to lists of phrases, added to ``into``."""
+        for name, phrases in (self.mapping(node, where, dict.fromkeys(names, False)) or {}).items():
+            into[name] = into.get(name, ()) + self.texts(phrases, f"{where}.{name}")
 
     def word_map(self, node: Node | None, where: str) -> dict[str, tuple[str, ...]]:
         if node is None:

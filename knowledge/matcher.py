@@ -134,10 +134,7 @@ class Matcher:
         self.index = Index(kb, self.lexicon)
         self.resolver = Resolver(self.index)
         self.model = model or load_model()
-        self.small = {
-            kind: frozenset(tuple(w.folded for w in words(clean(p))) for p in phrases)
-            for kind, phrases in kb.glossary.small_talk.items()
-        }
+        self.small = {kind: _PhraseSet(phrases) for kind, phrases in kb.glossary.small_talk.items()}
         self.facts = _PhraseSet(kb.glossary.facts)
         self.roles = {role: _PhraseSet(phrases) for role, phrases in kb.glossary.roles.items()}
 
@@ -190,10 +187,10 @@ class Matcher:
         centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
         asked = dedupe(parts[centre]) if parts else []
         qterms = _weighed(parts, asked)
-        hits: dict[QTerm, dict[int, float]] = {}  # each term's postings, once per message
-        role = self._role(all_words)
-        fact = self._asks_for_fact(all_words)
-        matches = self._score(qterms, organization, named, hits, role)
+        folded = [w.folded for w in all_words]
+        role = self._role(folded)
+        fact = self.facts.found_in(folded)
+        matches = self._score(qterms, organization, named, role)
         sensitive = tuple(self.lexicon.sensitive_topics(qterms))
         if sensitive:
             matches = self._prefer_contacts(matches, sensitive)
@@ -271,17 +268,13 @@ class Matcher:
             return None
         found = words(clean(text))
         key = tuple(w.folded for w in found)
-        kind = next((k for k, phrases in self.small.items() if key in phrases), None)
+        kind = next((k for k, phrases in self.small.items() if key in phrases.phrases), None)
         if kind is None:
             return None
         return kind, self.lexicon.language(found, self.index.danish_only, self.index.english_only)
 
-    def _asks_for_fact(self, found: list[Word]) -> bool:
-        return self.facts.found_in([w.folded for w in found])
-
-    def _role(self, found: list[Word]) -> str | None:
+    def _role(self, folded: list[str]) -> str | None:
         """The role a question names ("som leder", "as an employee"), when it names one only."""
-        folded = [w.folded for w in found]
         named = [role for role, phrases in self.roles.items() if phrases.found_in(folded)]
         return named[0] if len(named) == 1 else None
 
@@ -305,13 +298,12 @@ class Matcher:
         qterms: list[QTerm],
         organization: str | None,
         named: str | None,
-        hits: dict[QTerm, dict[int, float]],
         role: str | None = None,
     ) -> list[Match]:
         if not qterms:
             return []
         org = organization or named
-        partial = self._candidates(qterms, hits)
+        partial = self._candidates(qterms)
         if organization is not None:
             partial = {e: v for e, v in partial.items() if self.entries[e].organization == organization}
         elif named is not None:
@@ -343,16 +335,14 @@ class Matcher:
         matches = [self._rerank(query, -e, cov, spec) for *_, e, cov, spec in ranked]
         return sorted(matches, key=lambda m: -m.score)
 
-    def _candidates(self, qterms: list[QTerm], hits: dict[QTerm, dict[int, float]]) -> dict[int, float]:
+    def _candidates(self, qterms: list[QTerm]) -> dict[int, float]:
         """Entries that contain the question's informative words, with a first partial score."""
         known = sorted((t for t in qterms if t.alts), key=lambda t: -t.importance)
         # The rarest words find the candidates; common ones only count towards their scores.
         generators = [t for t in known if t.importance >= GENERATOR_IDF][:GENERATORS] or known[:1]
         partial: dict[int, float] = defaultdict(float)
         for t in generators:
-            if t not in hits:
-                hits[t] = self._term_hits(t, self.index.strong)
-            for e, v in hits[t].items():
+            for e, v in self._term_hits(t, self.index.strong).items():
                 partial[e] += t.importance * v
         if not partial:  # the words are only in quotes
             for t in generators:
