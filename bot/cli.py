@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question, or one per line from stdin")
     ask.add_argument("question", nargs="*", help="the question (none: read one per line from stdin)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
-    ask.add_argument("--org", help="only answer from this organisation's documents")
+    ask.add_argument("--org", help="asked by an employee of this organisation: answer from its documents")
 
     serve = sub.add_parser("serve", help="run the server: Slack, Teams, scheduler, health and metrics")
     serve.add_argument("--config", dest="serve_config", help="configuration file")

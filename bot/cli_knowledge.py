@@ -125,6 +125,7 @@ class Case:
     organization: str | None
     out_of_scope: bool
     category: str = ""  # optional `cat:` (short, long, situational, english, typos, roles, oos)
+    asker: str | None = None  # optional `asker:`: asked by an employee of it, as `ask --org`
 
 
 def _fold_space(text: str) -> str:
@@ -148,9 +149,18 @@ def read_cases(path: Path) -> list[Case]:
         valid = isinstance(phrases, list) and all(isinstance(p, str) for p in phrases)
         if not valid or not (phrases or oos):
             raise ValueError(f"{path}: case {i}: 'any' must be a list of phrases (or oos: true)")
-        org = item.get("org")
+        org, asker = item.get("org"), item.get("asker")
         category = str(item.get("cat") or ("oos" if oos else ""))
-        cases.append(Case(item["q"], tuple(phrases), str(org) if org else None, oos, category))
+        cases.append(
+            Case(
+                item["q"],
+                tuple(phrases),
+                str(org) if org else None,
+                oos,
+                category,
+                str(asker) if asker else None,
+            )
+        )
     return cases
 
 
@@ -195,7 +205,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     passed = {True: 0, False: 0}
     per_category: dict[str, list[int]] = {}
     for case in cases:
-        reply = answer(snapshot, case.question)
+        reply = answer(snapshot, case.question, case.asker)
         ok = passes(case, reply)
         tally = per_category.setdefault(case.category, [0, 0])
         tally[0], tally[1] = tally[0] + int(ok), tally[1] + 1

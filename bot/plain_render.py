@@ -25,9 +25,11 @@ def quote_line(source: Source, lang: Language) -> str:
 
 def contacts_lines(contacts: Contacts, lang: Language) -> tuple[str, str]:
     """Whom to contact, and where that is written."""
-    src = contacts.source
+    who, src = t("ask.contacts", lang, answer=contacts.text), contacts.source
+    if src is None:
+        return who, ""
     where = {"organization": src.organization, "document": src.document, "section": src.section}
-    return t("ask.contacts", lang, answer=contacts.text), t("ask.contacts_source", lang, **where)
+    return who, t("ask.contacts_source", lang, **where)
 
 
 def suggestions_text(reply: Reply) -> str:
@@ -58,7 +60,7 @@ def render(reply: Reply) -> str:
             "\n".join(p for p in (source_line(reply.source, lang), quote_line(reply.source, lang)) if p)
         )
     if reply.contacts is not None:
-        parts.append("\n".join(contacts_lines(reply.contacts, lang)))
+        parts.append("\n".join(p for p in contacts_lines(reply.contacts, lang) if p))
     parts += [suggestions_text(reply), see_also_text(reply)]
     return "\n\n".join(p for p in parts if p)
 

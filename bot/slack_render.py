@@ -119,7 +119,7 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
             blocks.append(_quote(reply.source.quote))
     if reply.contacts:
         who, where = plain_render.contacts_lines(reply.contacts, lang)
-        blocks += [_mrkdwn(who), _context(where)]
+        blocks += [_mrkdwn(who), _context(where)] if where else [_mrkdwn(who)]
     if reply.see_also:
         blocks.append(_mrkdwn(plain_render.see_also_text(reply)))
     if reply.suggestions:

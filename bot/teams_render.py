@@ -59,7 +59,7 @@ def card(reply: Reply) -> dict[str, Any]:
             body.append({"type": "Container", "style": "emphasis", "items": [_rich(quote, italic=True)]})
     if reply.contacts is not None:
         who, where = plain_render.contacts_lines(reply.contacts, lang)
-        body += [_rich(who), _rich(where, isSubtle=True, size="Small")]
+        body += [_rich(who), _rich(where, isSubtle=True, size="Small")] if where else [_rich(who)]
     if reply.see_also:
         body.append(_rich(plain_render.see_also_text(reply)))
     if reply.suggestions:

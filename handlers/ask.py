@@ -30,8 +30,15 @@ GARBAGE_LIMIT = 0.2  # share of unreadable characters above which a message is n
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
-def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
-    """The bot's reply to ``text``; ``org`` limits the answer to one organisation's documents."""
+def answer(snapshot: Snapshot, text: str, org: str | None = None, *, within: str | None = None) -> Reply:
+    """The bot's reply to ``text``, asked by an employee of ``org`` when it is given.
+
+    An asker's question is answered from their organisation's documents and the shared ones, or
+    from the organisation the question names (and the reply says so); another organisation's
+    text is never presented as theirs: uncovered questions are declined, and whom to contact on
+    a sensitive topic comes from their own documents or is the general advice. ``within`` (an
+    organisation's exact name) keeps to its documents whatever the question names.
+    """
     if garbage_ratio(text) > GARBAGE_LIMIT:
         return Reply(t("ask.unreadable"), answered=False)
     if not _LETTER_OR_DIGIT.search(text):  # empty, spaces, punctuation or emoji only
@@ -46,7 +53,7 @@ def answer(snapshot: Snapshot, text: str, org: str | None = None) -> Reply:
         if organization is None:
             known = ", ".join(snapshot.kb.organizations())
             return Reply(t("ask.unknown_organization", name=clean(org)[:100], known=known), answered=False)
-    result = matcher.match(text, organization)
+    result = matcher.match(text, organization, within=within)
     if result.answered and result.best is not None:
         reply = _answered(snapshot, result, result.best)
     else:
@@ -72,7 +79,7 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     now = ctx.clock()
     key = f"{msg.platform}:{msg.conversation}" if msg.conversation else None
     previous = ctx.conversations.recall(key, now) if key else None
-    reply = respond(ctx.knowledge.current, question, previous, msg.language)
+    reply = respond(ctx.knowledge.current, question, previous, msg.language, msg.organization)
     if key and reply.answered and reply.entry_id and reply.source:
         ctx.conversations.remember(key, reply.entry_id, reply.source.organization, now)
     ctx.metrics.latency.observe(time.perf_counter() - started)
@@ -115,8 +122,12 @@ def _answered(snapshot: Snapshot, result: Result, match: Match) -> Reply:
     contacts = (
         _contacts(snapshot, result, entry.organization) if result.sensitive and not entry.contacts else None
     )
+    other = result.asker is not None and entry.organization != result.asker and not entry.shared
+    lead = t("ask.other_organization", result.language, organization=entry.organization) if other else ""
     # The score is the decision model's probability, in percent.
-    return entry_reply(entry, result.language, contacts=contacts, score=round(100 * result.confidence, 1))
+    return entry_reply(
+        entry, result.language, lead=lead, contacts=contacts, score=round(100 * result.confidence, 1)
+    )
 
 
 def _declined(snapshot: Snapshot, result: Result) -> Reply:
@@ -133,7 +144,10 @@ def _declined(snapshot: Snapshot, result: Result) -> Reply:
 
 def _contacts(snapshot: Snapshot, result: Result, organization: str | None) -> Contacts | None:
     entry = snapshot.matcher.contacts_for(result, organization)
-    return None if entry is None else Contacts(entry.answer.get(result.language), source_of(entry))
+    if entry is not None:
+        return Contacts(entry.answer.get(result.language), source_of(entry))
+    # The asker's documents name no one: the advice every policy gives, citing none.
+    return Contacts(t("ask.general_contacts", result.language)) if result.asker is not None else None
 
 
 def _suggestion(match: Match, lang: Language) -> Suggestion:

@@ -19,7 +19,7 @@ left once those are taken out decide:
   anything ("hvad er klokken?" after an answer on sickness absence would get that answer again).
 * **None**, and it names
   - an organisation ("og i Gentofte?"): the previous entry's first example question, then its
-    title, asked of that organisation as ``ask --org`` asks;
+    title, answered from that organisation's documents only;
   - a role ("og for ledere?"): the role's ``ask`` words and the previous entry's section, asked of
     the same organisation (or the one named); among the matcher's candidates a ``responsibility``
     entry under that section comes first, as those are the passages that say what each role does;
@@ -62,22 +62,28 @@ class Reading:
     role: str | None = None
 
 
-def respond(snapshot: Snapshot, text: str, previous: Turn | None, language: Language | None = None) -> Reply:
+def respond(
+    snapshot: Snapshot,
+    text: str,
+    previous: Turn | None,
+    language: Language | None = None,
+    asker: str | None = None,
+) -> Reply:
     """The reply to ``text``: relative to ``previous`` when it follows that answer up, else the
-    answer it gets on its own (:func:`handlers.ask.answer`). ``language`` is the message's, when
-    it has been decided (:mod:`handlers.language`)."""
+    answer it gets on its own (:func:`handlers.ask.answer`, asked by an employee of ``asker``).
+    ``language`` is the message's, when it has been decided (:mod:`handlers.language`)."""
     entry = snapshot.kb.entry(previous.entry_id) if previous is not None else None
     reading = read(snapshot, text, language) if entry is not None else None
     if entry is None or reading is None:  # no previous answer (or a reload removed its entry)
-        return answer(snapshot, text)
+        return answer(snapshot, text, asker)
     if reading.content:
-        alone = answer(snapshot, text)
-        return alone if alone.answered else (_refine(snapshot, text, entry, reading) or alone)
+        alone = answer(snapshot, text, asker)
+        return alone if alone.answered else (_refine(snapshot, text, entry, reading, asker) or alone)
     if reading.organization or reading.role:
-        return _switch(snapshot, entry, reading) or answer(snapshot, text)
+        return _switch(snapshot, entry, reading) or answer(snapshot, text, asker)
     if reading.elaborate:
         return elaborate(snapshot, entry, reading.language)
-    return answer(snapshot, text)
+    return answer(snapshot, text, asker)
 
 
 def read(snapshot: Snapshot, text: str, language: Language | None = None) -> Reading | None:
@@ -126,18 +132,18 @@ def elaborate(snapshot: Snapshot, entry: Entry, language: Language) -> Reply:
     )
 
 
-def _refine(snapshot: Snapshot, text: str, entry: Entry, reading: Reading) -> Reply | None:
+def _refine(snapshot: Snapshot, text: str, entry: Entry, reading: Reading, asker: str | None) -> Reply | None:
     """``text`` asked after the previous entry's title, if the answer explains the new words."""
     if reading.unknown:
         return None
     context = entry.questions_en[0] if reading.language == "en" and entry.questions_en else entry.title
     asked = f"{context}\n{text}"
-    before, after = snapshot.matcher.match(context).best, snapshot.matcher.match(asked)
+    before, after = snapshot.matcher.match(context, asker).best, snapshot.matcher.match(asked, asker)
     if before is None or after.best is None or not after.answered:
         return None
     if after.best.coverage < REFINE_COVERAGE * before.coverage:
         return None
-    return answer(snapshot, asked)
+    return answer(snapshot, asked, asker)
 
 
 def _switch(snapshot: Snapshot, entry: Entry, reading: Reading) -> Reply | None:
@@ -149,7 +155,7 @@ def _switch(snapshot: Snapshot, entry: Entry, reading: Reading) -> Reply | None:
     texts = entry.questions_en[:2] if english else (*entry.questions_da[:1], entry.title)
     declined: Reply | None = None
     for question in texts:
-        reply = answer(snapshot, question, organization)
+        reply = answer(snapshot, question, within=organization)
         if reply.answered:
             return reply
         declined = declined or reply
@@ -163,7 +169,7 @@ def _other_role(
     snapshot: Snapshot, entry: Entry, role: str, organization: str, language: Language
 ) -> Reply | None:
     wanted = snapshot.kb.glossary.followups.roles[role]
-    result = snapshot.matcher.match(f"{wanted.ask} {entry.section}", organization)
+    result = snapshot.matcher.match(f"{wanted.ask} {entry.section}", within=organization)
     under = [
         m
         for m in result.matches

@@ -28,6 +28,10 @@ class Message:
     # The conversation a follow-up continues (a DM, a thread): handlers.conversations keys its
     # memory of the last answer by it. None: no memory (a slash command, `grundlagbot ask`).
     conversation: str | None = None
+    # The asker's organisation, resolved by the adapter from where the message came from (a
+    # Slack workspace, a Teams tenant, a channel; bot.config's organisation sources); None when
+    # the source is not mapped: then every organisation's documents answer.
+    organization: str | None = None
     # Decided once, by handlers.router.dispatch (handlers.language); adapters leave it.
     language: Language = "da"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -64,10 +68,11 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Contacts:
-    """Whom to contact on a sensitive topic: a contacts entry's answer, with that entry's source."""
+    """Whom to contact on a sensitive topic: a contacts entry's answer, with that entry's source;
+    or, without a source, the general advice when the asker's own documents name no one."""
 
     text: str
-    source: Source
+    source: Source | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,14 @@ _add(
             "da": "Hvem du kan kontakte: {answer}",
             "en": "Whom to contact: {answer}",
         },
+        "ask.general_contacts": {
+            "da": ("Tal med din nærmeste leder, din arbejdsmiljørepræsentant eller din tillidsrepræsentant."),
+            "en": "Talk to your leader, your working-environment representative or your union representative.",
+        },
+        "ask.other_organization": {
+            "da": "Fra {organization}, som du spurgte om:",
+            "en": "From {organization}, as you asked:",
+        },
         "ask.contacts_source": {
             "da": "(Kilde: {organization} · {document} · {section})",
             "en": "(Source: {organization} · {document} · {section})",

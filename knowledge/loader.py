@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +43,9 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STR, INT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
 _constructor = yaml.constructor.SafeConstructor()
 
-DOCUMENT_KEYS = {"organization": True, "aliases": False, "document": True, "source": False, "entries": True}
+DOCUMENT_KEYS = {
+    "organization": True, "aliases": False, "document": True, "source": False, "shared": False, "entries": True,
+}  # fmt: skip
 ENTRY_KEYS = {
     "id": True, "kind": True, "section": True, "title": True, "answer": True, "quote": True,
     "questions": True, "keywords": True, "contacts": False, "theme": False, "related": False,
@@ -282,6 +284,7 @@ class _Builder:
         title = self.text(keys.get("document"), "document")
         aliases = self.texts(keys.get("aliases"), "aliases")
         self.text(keys.get("source"), "source", required=False)
+        shared = self.boolean(keys.get("shared"), "shared")
         entries_node = keys.get("entries")
         entries: list[Entry] = []
         if entries_node is not None:
@@ -289,10 +292,10 @@ class _Builder:
                 for i, node in enumerate(entries_node.value):
                     entry = self.entry(node, f"entries[{i}]", org, title)
                     if entry is not None:
-                        entries.append(entry)
+                        entries.append(replace(entry, shared=True) if shared else entry)
             else:
                 self.problem(entries_node, "entries: expected a non-empty list of entries")
-        self.documents.append(Document(org, aliases, title, self.file, tuple(entries)))
+        self.documents.append(Document(org, aliases, title, self.file, tuple(entries), shared))
 
     def entry(self, node: Node, where: str, org: str, document: str) -> Entry | None:
         if isinstance(node, MappingNode):  # name the entry by its id in every message, if it has one

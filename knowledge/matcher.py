@@ -95,7 +95,7 @@ class Result:
 
     matches: tuple[Match, ...]  # best first
     language: Language
-    organization: str | None  # from the filter or named in the question
+    organization: str | None  # whose documents answered: named in the question, or the asker's
     sensitive: tuple[str, ...]  # sensitive topics the question touches
     terms: tuple[str, ...] = ()  # the analysed terms, for debugging and statistics
     unknown: tuple[str, ...] = ()  # words the knowledge base does not know
@@ -103,6 +103,7 @@ class Result:
     confidence: float = 0.0  # the model's probability that the best match answers the question
     confident: bool = False  # at or above the model's answer threshold, and not a tie
     suggest: bool = False  # at or above the model's suggestion threshold
+    asker: str | None = None  # the organisation of the employee who asks, when known
 
     @property
     def best(self) -> Match | None:
@@ -156,11 +157,14 @@ class Matcher:
     def contacts_for(self, result: Result, organization: str | None = None) -> Entry | None:
         """The ``contacts: true`` entry that best fits a sensitive question.
 
-        Prefers ``organization``'s entries (any organisation's when it has none) and, among them,
-        the entry that speaks most of the question's sensitive topics.
+        Prefers ``organization``'s entries and shared documents' (any organisation's when it has
+        none, unless the asker is known) and, among them, the entry that speaks most of the
+        question's sensitive topics.
         """
         contacts = [i for i, e in enumerate(self.entries) if e.contacts]
-        pool = [i for i in contacts if self.entries[i].organization == organization] or contacts
+        own = [i for i in contacts if self.entries[i].organization == organization or self.entries[i].shared]
+        # An asker's question is never answered with another organisation's policy as theirs.
+        pool = own if result.asker is not None else own or contacts
         if not pool:
             return None
         topics = sorted(self._topic_stems(result.sensitive))  # sorted: the same sum in every process
@@ -173,8 +177,18 @@ class Matcher:
 
     # -- matching --------------------------------------------------------------------------------
 
-    def match(self, text: str, organization: str | None = None, limit: int = 5) -> Result:
-        """Score ``text`` against every entry (only ``organization``'s, when given)."""
+    def match(
+        self, text: str, organization: str | None = None, limit: int = 5, *, within: str | None = None
+    ) -> Result:
+        """Score ``text`` against every entry.
+
+        ``organization`` is the asker's: then only its documents and the shared ones answer,
+        unless the question names another organisation, whose documents answer instead
+        ("hvad siger Gentoftes ledelsesgrundlag om …"). Without it, every organisation's do, and
+        one the question names comes first. ``within`` keeps to one organisation's documents
+        (and the shared ones) whatever the question names: a follow-up's "og i Gentofte?" asks
+        the previous answer's question, which may name its own organisation.
+        """
         sentences, asks = _sentences(text)
         all_words = [w for s in sentences for w in s]
         language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
@@ -190,17 +204,19 @@ class Matcher:
         folded = [w.folded for w in all_words]
         role = self._role(folded)
         fact = self.facts.found_in(folded)
-        matches = self._score(qterms, organization, named, role)
+        scope = within or ((named or organization) if organization else None)
+        matches = self._score(qterms, scope, named, role)
         sensitive = tuple(self.lexicon.sensitive_topics(qterms))
         if sensitive:
             matches = self._prefer_contacts(matches, sensitive)
         result = Result(
             matches=tuple(matches[:limit]),
             language=language,
-            organization=organization or named,
+            organization=scope or named,
             sensitive=sensitive,
             terms=tuple(t.surface for t in qterms),
             unknown=tuple(t.surface for t in qterms if not t.alts),
+            asker=organization or within,
         )
         return self._decide(result, qterms, asked or qterms, fact)
 
@@ -305,7 +321,12 @@ class Matcher:
         org = organization or named
         partial = self._candidates(qterms)
         if organization is not None:
-            partial = {e: v for e, v in partial.items() if self.entries[e].organization == organization}
+            entries = self.entries
+            partial = {
+                e: v
+                for e, v in partial.items()
+                if entries[e].organization == organization or entries[e].shared
+            }
         elif named is not None:
             partial = {e: v * (1.0 if self.entries[e].organization == named else OTHER_ORG_FACTOR)
                        for e, v in partial.items()}  # fmt: skip
@@ -324,7 +345,8 @@ class Matcher:
                     specific += max(0.0, t.importance - COMMON_IDF) * v
                     naming += t.importance * _reading_in(t, topics)
             coverage = matched / total
-            factor = OTHER_ORG_FACTOR if org and self.entries[e].organization != org else 1.0
+            entry = self.entries[e]
+            factor = OTHER_ORG_FACTOR if org and entry.organization != org and not entry.shared else 1.0
             # Ties on coverage go to entries whose title or keywords name the question's words,
             # then to those that have them in more places.
             scored.append((coverage * factor, naming, strength, -e, coverage, specific))
@@ -396,7 +418,7 @@ class Matcher:
         explained = min(1.0, coverage / COVERAGE_FULL) ** 0.5
         blend = COVERAGE_SHARE * coverage + SIMILARITY_SHARE * best_sim + TITLE_SHARE * title_cover
         score = 100 * blend * specificity * explained
-        if query.organization and entry.organization != query.organization:
+        if query.organization and entry.organization != query.organization and not entry.shared:
             score *= OTHER_ORG_FACTOR
         if query.role and entry.role:
             score *= ROLE_MATCH if entry.role == query.role else ROLE_OTHER

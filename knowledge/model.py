@@ -75,6 +75,7 @@ class Entry:
     role: str = ""  # "leaders" or "employees": whose duties the entry states (ROLES)
     theme: Theme | None = None
     related: tuple[str, ...] = ()
+    shared: bool = False  # from a document shared by all organisations (Document.shared)
     file: str = ""
     line: int = 0
 
@@ -90,6 +91,9 @@ class Document:
     title: str
     file: str
     entries: tuple[Entry, ...]
+    # Shared by all organisations (a national agreement): it answers every organisation's
+    # employees, beside their own documents.
+    shared: bool = False
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def answers_itself(matcher: Matcher, entry: Entry, margin: float = 0.0) -> bool:
     """
     if not entry.questions:
         return True
-    result = matcher.match(entry.questions[0], entry.organization, limit=CHECK_DEPTH)
+    result = matcher.match(entry.questions[0], limit=CHECK_DEPTH, within=entry.organization)
     best = result.best
     if best is None:
         return False
@@ -168,7 +168,7 @@ def self_check(old: Snapshot, new: Snapshot, organizations: set[str] | None = No
             continue
         if previous is not None and not answers_itself(old.matcher, previous):
             continue
-        best = new.matcher.match(entry.questions[0], entry.organization, limit=1).best
+        best = new.matcher.match(entry.questions[0], limit=1, within=entry.organization).best
         instead = f" (now answered by {best.entry.id})" if best is not None else ""
         verb = "no longer answers" if previous is not None else "does not answer"
         problems.append(

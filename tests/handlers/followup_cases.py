@@ -54,13 +54,14 @@ def answers_itself(snapshot: Snapshot, entry: Entry) -> bool:
 
 def asked_elsewhere(snapshot: Snapshot) -> tuple[Entry, str]:
     """An entry that answers its own first questions, and another organisation that answers them
-    too (as ``ask --org`` would ask them)."""
+    too (from that organisation's documents only, as the follow-up asks them)."""
     for entry in snapshot.kb.entries:
         if not answers_itself(snapshot, entry):
             continue
         for other in snapshot.kb.organizations():
             if other != entry.organization and all(
-                answer(snapshot, q, other).answered for q in (entry.questions_da[0], entry.questions_en[0])
+                answer(snapshot, q, within=other).answered
+                for q in (entry.questions_da[0], entry.questions_en[0])
             ):
                 return entry, other
     raise AssertionError("no entry's question is answered by another organisation")

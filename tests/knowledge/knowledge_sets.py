@@ -24,6 +24,8 @@ BLIND5 = SETS / "tuning_blind5.yaml"
 OOS = SETS / "tuning_oos.yaml"
 BLIND2 = SETS / "test_blind2.yaml"
 BLIND4 = SETS / "test_blind4.yaml"
+BLIND7 = SETS / "test_blind7.yaml"
+ASKER = SETS / "test_asker.yaml"
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"  # present beside the checkout, not in it
 
 

@@ -19,7 +19,7 @@ from tests.knowledge import knowledge_sets
 def score(path: Path) -> tuple[float, float, list[str]]:
     snapshot = knowledge_sets.real()
     cases = read_cases(path)
-    results = [(case, passes(case, answer(snapshot, case.question))) for case in cases]
+    results = [(case, passes(case, answer(snapshot, case.question, case.asker))) for case in cases]
     in_scope = [ok for case, ok in results if not case.out_of_scope]
     oos = [ok for case, ok in results if case.out_of_scope]
     misses = [case.question for case, ok in results if not ok]
@@ -46,6 +46,9 @@ TUNING_FLOORS = [
 TEST_FLOORS = [
     (knowledge_sets.BLIND2, 0.85, 0.95),
     (knowledge_sets.BLIND4, 0.75, 0.95),  # below the goal in scope: 0.784 when last measured
+    # Asked by an employee of `asker`: below the goal of 0.9 in scope (0.625 when last measured);
+    # out of scope are questions only another organisation's documents answer.
+    (knowledge_sets.ASKER, 0.6, 0.95),
 ]
 
 
