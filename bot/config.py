@@ -10,19 +10,20 @@ was expected, so a bad configuration fails fast instead of half-working.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from bot.config_file import ConfigError as ConfigError
 from bot.config_file import Problems, read_yaml
-from bot.config_model import AppFile, Environment
+from bot.config_model import AppFile, Environment, OrganizationFile
 from handlers.settings import (
     MedCommittee,
     OrgChannels,
     ScheduleSettings,
     Settings,
     SlackSettings,
+    Sources,
     TeamsSettings,
 )
 from knowledge.loader import declared_organizations
@@ -54,6 +55,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     knowledge_dir = _knowledge_dir(raw, env, base, found)
     if knowledge_dir is not None:
         _check_organizations(raw, knowledge_dir, found)
+    if app is not None:
+        _check_sources(app, found)
     found.raise_any()
     assert app is not None and environment is not None and knowledge_dir is not None  # else raised
     return _settings(app, environment, config_file, knowledge_dir)
@@ -169,4 +172,41 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
         ),
         question_retention_days=storage.question_retention_days,
         default_organization=app.default_organization,
+        sources=_sources(app),
+        organization_admins={
+            o.name: frozenset({f"slack:{u}" for u in o.admins.slack} | {f"teams:{u}" for u in o.admins.teams})
+            for o in app.organizations
+            if o.admins.slack or o.admins.teams
+        },
+    )
+
+
+def _check_sources(app: AppFile, found: Problems) -> None:
+    """A workspace, tenant or channel that two organisations list would answer from either."""
+    seen: dict[tuple[str, str], str] = {}
+    for i, org in enumerate(app.organizations):
+        listed = [
+            *(("slack", "workspaces", w) for w in org.slack.workspaces),
+            *(("slack", "enterprise", e) for e in [org.slack.enterprise] if e),
+            *(("slack", "channels", c) for c in org.slack.channels),
+            *(("teams", "tenants", t) for t in org.teams.tenants),
+            *(("teams", "channels", c) for c in org.teams.channels),
+        ]
+        for platform, key, value in listed:
+            other = seen.setdefault((platform, value), org.name)
+            if other != org.name:
+                found.at(("organizations", i, platform, key), f"{value!r} is already listed under {other!r}")
+
+
+def _sources(app: AppFile) -> Sources:
+    def each(ids: Callable[[OrganizationFile], Iterable[str | None]]) -> dict[str, str]:
+        return {i: o.name for o in app.organizations for i in ids(o) if i}
+
+    return Sources(
+        slack_workspaces=each(lambda o: o.slack.workspaces),
+        slack_enterprises=each(lambda o: [o.slack.enterprise]),
+        slack_channels=each(lambda o: o.slack.channels),
+        teams_tenants=each(lambda o: o.teams.tenants),
+        teams_channels=each(lambda o: o.teams.channels),
+        default=app.default_organization,
     )

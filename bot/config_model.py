@@ -148,6 +148,31 @@ class CommitteeFile(_Section):
     chairs: SlackIdsFile = Field(default_factory=SlackIdsFile, description="a mapping like {slack: [U0123]}")
 
 
+class AdminsFile(_Section):
+    slack: Ids = Field(default_factory=list, description="a list of Slack user ids like U0123")
+    teams: Ids = Field(default_factory=list, description="a list of AAD object ids")
+
+
+class SlackSourcesFile(_Section):
+    """Where an organisation's employees write from in Slack."""
+
+    workspaces: Ids = Field(
+        default_factory=list, description="a list of Slack workspace (team) ids like T0123"
+    )
+    enterprise: Name | None = Field(None, description="an Enterprise Grid organisation id like E0123")
+    channels: Ids = Field(
+        default_factory=list,
+        description="a list of channel ids like C0123 (of another organisation's workspace)",
+    )
+
+
+class TeamsSourcesFile(_Section):
+    """Where an organisation's employees write from in Teams."""
+
+    tenants: Ids = Field(default_factory=list, description="a list of Microsoft Entra tenant ids")
+    channels: Ids = Field(default_factory=list, description="a list of Teams conversation ids like 19:…")
+
+
 class OrganizationFile(_Section):
     name: Name = Field(description="the organisation's name as the knowledge files write it")
     channels: SlackIdsFile = Field(
@@ -156,11 +181,16 @@ class OrganizationFile(_Section):
     med_committees: Annotated[list[CommitteeFile], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list, description="a list of committees, each with a name"
     )
-
-
-class AdminsFile(_Section):
-    slack: Ids = Field(default_factory=list, description="a list of Slack user ids like U0123")
-    teams: Ids = Field(default_factory=list, description="a list of AAD object ids")
+    slack: SlackSourcesFile = Field(
+        default_factory=SlackSourcesFile,
+        description="a mapping like {workspaces: [T0123], channels: [C0123]}",
+    )
+    teams: TeamsSourcesFile = Field(
+        default_factory=TeamsSourcesFile, description="a mapping like {tenants: [<tenant id>]}"
+    )
+    admins: AdminsFile = Field(
+        default_factory=AdminsFile, description="a mapping like {slack: [U0123], teams: [<aad id>]}"
+    )
 
 
 class AppFile(_Section):

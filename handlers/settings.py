@@ -7,6 +7,7 @@ not depend on how the bot was configured.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -48,6 +49,34 @@ class OrgChannels:
 
 
 @dataclass(frozen=True)
+class Sources:
+    """Where each organisation's employees write from (app.yaml's ``slack:`` and ``teams:`` under an
+    organisation), and the organisation a message from an unmapped source belongs to."""
+
+    slack_workspaces: Mapping[str, str] = field(default_factory=dict)  # team id -> organisation
+    slack_enterprises: Mapping[str, str] = field(default_factory=dict)  # enterprise id -> organisation
+    slack_channels: Mapping[str, str] = field(default_factory=dict)
+    teams_tenants: Mapping[str, str] = field(default_factory=dict)
+    teams_channels: Mapping[str, str] = field(default_factory=dict)
+    default: str | None = None
+
+    def slack(self, team: str | None, enterprise: str | None, channel: str | None) -> str | None:
+        """A Slack message's organisation: a channel listed under an organisation is most specific,
+        then the workspace, then an Enterprise Grid install, then the default."""
+        return (
+            self.slack_channels.get(channel or "")
+            or self.slack_workspaces.get(team or "")
+            or self.slack_enterprises.get(enterprise or "")
+            or self.default
+        )
+
+    def teams(self, tenant: str | None, conversation: str | None) -> str | None:
+        """A Teams message's organisation: a listed conversation, then the tenant, then the default."""
+        channel = (conversation or "").split(";", 1)[0]  # "19:…;messageid=…" is a reply in a channel
+        return self.teams_channels.get(channel) or self.teams_tenants.get(tenant or "") or self.default
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     enabled: bool = True  # only one replica may run the scheduler: see README
     timezone: str = "Europe/Copenhagen"
@@ -71,3 +100,6 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     question_retention_days: int = 90
     default_organization: str | None = None
+    sources: Sources = field(default_factory=Sources)
+    # Each organisation's own admins: they see its statistics only (global admins: ``admins``).
+    organization_admins: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -120,7 +120,8 @@ def test_the_shipped_app_yaml_with_an_absolute_knowledge_path_is_accepted(tmp_pa
 
 def test_default_organization_must_be_a_name_not_a_list(tmp_path: Path) -> None:
     cfg = shipped(tmp_path, extra="default_organization: [1, 2]\n")
-    assert f"{cfg}:35: default_organization: expected an organisation's name, got [1, 2]" in refused(cfg)
+    line = len(SHIPPED.splitlines()) + 1  # the line added after the shipped file
+    assert f"{cfg}:{line}: default_organization: expected an organisation's name, got [1, 2]" in refused(cfg)
 
 
 def test_a_weekday_that_is_only_nearly_one_is_refused(tmp_path: Path) -> None:
@@ -274,3 +275,65 @@ def test_the_process_environment_is_validated_too(tmp_path: Path, monkeypatch: p
         load_settings(shipped(tmp_path))
     monkeypatch.setenv("SLACK_API_URL", "https://slack.com/api/")
     assert load_settings(shipped(tmp_path)).slack is None
+
+
+SOURCES = """
+organizations:
+  - name: Allerød Kommune
+    slack: {workspaces: [T0ALLEROD], channels: [C0SHARED]}
+    teams: {tenants: [tenant-allerod]}
+    admins: {slack: [U0HR]}
+  - name: Gentofte Kommune
+    slack: {workspaces: [T0GENTOFTE], enterprise: E0GRID}
+    teams: {tenants: [tenant-gentofte], channels: ["19:hr-channel@thread.tacv2"]}
+default_organization: Albertslund Kommune
+"""
+
+
+def test_each_message_source_resolves_to_its_organisation(tmp_path: Path) -> None:
+    sources = load_settings(write(tmp_path, SOURCES), env={}).sources
+    assert sources.slack("T0ALLEROD", None, "C0GENERAL") == "Allerød Kommune"
+    # A channel listed under an organisation belongs to it, whatever its workspace.
+    assert sources.slack("T0GENTOFTE", "E0GRID", "C0SHARED") == "Allerød Kommune"
+    # An org-wide Enterprise Grid install covers workspaces not listed one by one.
+    assert sources.slack("T0NEW", "E0GRID", "C0X") == "Gentofte Kommune"
+    assert sources.slack("T0UNKNOWN", None, "C0X") == "Albertslund Kommune"  # the default
+    assert sources.teams("tenant-allerod", "a:personal-chat") == "Allerød Kommune"
+    assert sources.teams("tenant-allerod", "19:hr-channel@thread.tacv2;messageid=17") == "Gentofte Kommune"
+    assert sources.teams("tenant-other", "a:x") == "Albertslund Kommune"
+
+
+def test_organisation_admins_are_kept_per_organisation(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, SOURCES), env={})
+    assert settings.organization_admins == {"Allerød Kommune": {"slack:U0HR"}}
+    assert "slack:U0HR" not in settings.admins
+
+
+def test_unmapped_sources_without_a_default_have_no_organisation(tmp_path: Path) -> None:
+    sources = load_settings(write(tmp_path, "organizations:\n  - name: Gentofte Kommune\n"), env={}).sources
+    assert sources.slack("T0", None, "C0") is None and sources.teams("t", "c") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            SOURCES.replace("workspaces: [T0GENTOFTE]", "workspaces: [T0ALLEROD]"),
+            "organizations[1].slack.workspaces: 'T0ALLEROD' is already listed under 'Allerød Kommune'",
+        ),
+        (
+            SOURCES.replace("tenants: [tenant-gentofte]", "tenants: [tenant-allerod]"),
+            "organizations[1].teams.tenants: 'tenant-allerod' is already listed",
+        ),
+        (SOURCES.replace("workspaces: [T0ALLEROD]", "workspaces: T0ALLEROD"), "slack.workspaces"),
+        (SOURCES.replace("enterprise: E0GRID", "enterprise: [E0GRID]"), "slack.enterprise"),
+        (
+            SOURCES.replace("teams: {tenants: [tenant-allerod]}", "teams: {tenant: [x]}"),
+            "tenant: unknown key",
+        ),
+    ],
+)
+def test_organisation_sources_mistakes_name_the_key(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), env={})
+    assert needle in str(err.value)
