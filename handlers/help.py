@@ -16,7 +16,7 @@ async def handle_help(msg: Message, ctx: Context, argument: str) -> Reply:
     """The commands of the bot and 4–6 questions people really ask, in Danish or English."""
     language = msg.language
     lines = [t("help.intro", language), "", t("help.examples", language)]
-    lines += [f"• {q}" for q in example_questions(ctx.knowledge.current.kb, language)]
+    lines += [f"• {q}" for q in example_questions(ctx.knowledge.current.kb, language, msg.organization)]
     lines += ["", t("help.commands", language)]
     if ctx.is_admin(msg):
         lines.append(t("help.admin", language))
@@ -25,14 +25,16 @@ async def handle_help(msg: Message, ctx: Context, argument: str) -> Reply:
     return Reply(text="\n".join(lines), language=language, title=t("help.title", language))
 
 
-def example_questions(kb: KnowledgeBase, language: Language) -> list[str]:
-    """The first question of curated entries (one organisation after another) and of an overview."""
-    curated = _spread([e for e in kb.entries if e.kind == "curated"])[:MAX_CURATED]
-    themes = {e.id for e in kb.entries if e.theme is not None}
-    overview = next((e for e in kb.entries if len(themes.intersection(e.related)) >= 2), None)
+def example_questions(kb: KnowledgeBase, language: Language, organization: str | None = None) -> list[str]:
+    """The first question of curated entries (one organisation after another) and of an overview;
+    of ``organization``'s documents and the shared ones only, when the asker's is known."""
+    entries = [e for e in kb.entries if organization is None or e.organization == organization or e.shared]
+    curated = _spread([e for e in entries if e.kind == "curated"])[:MAX_CURATED]
+    themes = {e.id for e in entries if e.theme is not None}
+    overview = next((e for e in entries if len(themes.intersection(e.related)) >= 2), None)
     chosen = curated + ([overview] if overview else [])
     if len(chosen) < 4:  # a knowledge base without curated entries: its first sections
-        chosen += [e for e in kb.entries if e.kind == "section" and e not in chosen][: 4 - len(chosen)]
+        chosen += [e for e in entries if e.kind == "section" and e not in chosen][: 4 - len(chosen)]
     return [q for q in (_first_question(e, language) for e in chosen) if q]
 
 

@@ -6,9 +6,12 @@ serves Teams above all, where chairs cannot be listed in app.yaml; Slack chairs 
 Reminders go to the chair's personal chat with the bot.
 
 ORG is matched loosely against the organisations of the knowledge base and their aliases
-("allerod", "Albertslund Kommune"). Without ORG, the channel gets the default organisation:
+("allerod", "Albertslund Kommune"). Without ORG, the channel gets the asker's organisation (where
+the message came from, ``Message.organization``), else the default organisation:
 ``default_organization`` in app.yaml, else the first organisation listed in app.yaml that has a
-foundation, else the only one; with several and no default, the reply lists the choices.
+foundation, else the only one; with several and no default, the reply lists the choices. An
+organisation with documents but no themes (a personnel policy only) is known: the reply says it
+has no themes.
 """
 
 from __future__ import annotations
@@ -32,10 +35,10 @@ def theme_organizations(kb: KnowledgeBase) -> list[str]:
 
 
 def match_organization(kb: KnowledgeBase, text: str) -> str | None:
-    """The organisation with a foundation that ``text`` names best, if it is close enough."""
+    """The organisation that ``text`` names best, if it is close enough."""
     wanted = fold(" ".join(text.split()))
     best, best_score = None, 0.0
-    for org in theme_organizations(kb):
+    for org in kb.organizations():
         names = {org, *(a for d in kb.documents if d.organization == org for a in d.aliases)}
         score = max(fuzz.WRatio(wanted, fold(name)) for name in names)
         if score > best_score:
@@ -54,23 +57,25 @@ def default_organization(ctx: Context) -> str | None:
 
 
 def channel_organization(ctx: Context, msg: Message) -> str | None:
-    """The organisation a channel follows: its subscription, else the default."""
+    """The organisation a channel follows: its subscription, else the asker's, else the default."""
     subscribed = [o for p, c, o in ctx.store.subscriptions() if p == msg.platform and c == msg.channel]
-    return subscribed[0] if subscribed else default_organization(ctx)
+    return subscribed[0] if subscribed else msg.organization or default_organization(ctx)
 
 
-def _choose(ctx: Context, argument: str, language: Language) -> str:
+def _choose(ctx: Context, msg: Message, argument: str, language: Language) -> str:
     kb = ctx.knowledge.current.kb
     orgs = theme_organizations(kb)
-    if not orgs:
-        raise UserFacingError(t("subscribe.nothing", language))
     listed = ", ".join(orgs)
     if argument:
         org = match_organization(kb, argument)
         if org is None:
             raise UserFacingError(t("subscribe.unknown", language, name=argument[:80], organizations=listed))
-        return org
-    org = default_organization(ctx)
+    else:
+        org = msg.organization or default_organization(ctx)
+    if org is not None and org not in orgs:
+        raise UserFacingError(t("subscribe.no_themes", language, organization=org))
+    if not orgs:
+        raise UserFacingError(t("subscribe.nothing", language))
     if org is None:
         raise UserFacingError(t("subscribe.choose", language, example=orgs[0], organizations=listed))
     return org
@@ -80,7 +85,7 @@ def _choose(ctx: Context, argument: str, language: Language) -> str:
 async def handle_subscribe(msg: Message, ctx: Context, argument: str) -> Reply:
     """Subscribe this channel to an organisation's weekly theme."""
     language = msg.language
-    org = _choose(ctx, argument, language)
+    org = _choose(ctx, msg, argument, language)
     if not ctx.store.subscribe(msg.platform, msg.channel, org):
         return Reply(text=t("subscribe.already", language, organization=org), language=language)
     schedule = ctx.settings.schedule
@@ -109,7 +114,7 @@ async def handle_chair(msg: Message, ctx: Context, argument: str) -> Reply:
             text=t("chair.removed" if removed else "chair.not_registered", language), language=language
         )
     org_text, _, committee = argument.partition(",")
-    org = _choose(ctx, org_text.strip(), language)
+    org = _choose(ctx, msg, org_text.strip(), language)
     committee = committee.strip()[:100] or next(
         (c.name for c in ctx.settings.schedule.committees if c.organization == org),
         t("chair.default_committee", language),

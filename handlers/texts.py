@@ -308,6 +308,14 @@ _add(
             "da": "Jeg kender ikke organisationen “{name}”. Du kan vælge: {organizations}.",
             "en": "I do not know the organisation “{name}”. You can choose: {organizations}.",
         },
+        "subscribe.no_themes": {
+            "da": "{organization} har ingen temaer i sine dokumenter, så der er ikke noget Ugens tema at abonnere på.",
+            "en": "{organization} has no themes in its documents, so there is no theme of the week to subscribe to.",
+        },
+        "scheduler.wheel.none_for": {
+            "da": "Der er ikke lagt noget MED-årshjul ind for {organization}.",
+            "en": "No MED annual wheel has been added for {organization}.",
+        },
         "subscribe.nothing": {
             "da": "Der er ingen grundlag med temaer at abonnere på endnu.",
             "en": "There are no foundations with themes to subscribe to yet.",

@@ -51,6 +51,9 @@ async def handle_wheel(msg: Message, ctx: Context, argument: str) -> Reply:
     if not kb.wheels:
         raise UserFacingError(t("scheduler.wheel.nothing", language))
     org = channel_organization(ctx, msg)
-    wheel = (kb.wheel(org) if org else None) or kb.wheels[0]
+    wheel = kb.wheel(org) if org else None
+    if wheel is None and msg.organization is not None:  # never another organisation's as the asker's
+        raise UserFacingError(t("scheduler.wheel.none_for", language, organization=msg.organization))
+    wheel = wheel or kb.wheels[0]
     today = ctx.clock().astimezone(ThemeCalendar.from_settings(ctx.settings.schedule).tz).date()
     return compose.wheel_reply(wheel, annual_wheel.coming(wheel, today, WHEEL_ITEMS_SHOWN), language)

@@ -39,6 +39,7 @@ class TestBot:
         direct: bool = False,
         thread: str | None = None,
         conversation: str | None = None,
+        organization: str | None = None,
     ) -> Reply:
         """What the bot answers ``text`` from ``user`` in ``channel`` (by default a slash command
         in a Slack channel: no thread, no conversation to follow up on)."""
@@ -50,6 +51,7 @@ class TestBot:
             is_direct=direct,
             thread=thread,
             conversation=conversation,
+            organization=organization,
         )
         return await dispatch(msg, self.ctx)
 

@@ -4,18 +4,22 @@ so); another organisation's text is never presented as theirs."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.cli_knowledge import passes, read_cases
 from handlers.ask import answer
+from handlers.help import example_questions
 from handlers.texts import t
-from knowledge.service import Snapshot, build_snapshot
+from knowledge.service import KnowledgeService, Snapshot, build_snapshot
 from tests.knowledge import knowledge_sets
+from tests.testbot import MakeBot, shipped
 
 SHARED = Path(__file__).resolve().parents[1] / "knowledge" / "fixtures" / "shared"
 NORDBY, TESTRUP = "Nordby Kommune", "Testrup Kommune"
+LYNGBY, GENTOFTE = "Lyngby-Taarbæk Kommune", "Gentofte Kommune"
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +97,51 @@ def test_eval_passes_a_cases_asker_as_ask_org_does(kb: Snapshot, tmp_path: Path)
     cases = read_cases(path)
     assert [c.asker for c in cases] == ["Nordby", "Testrup"]
     assert all(passes(c, answer(kb, c.question, c.asker)) for c in cases)
+
+
+# -- everything else follows the asker's organisation ------------------------------------------
+
+
+def _with_shared(folder: Path) -> KnowledgeService:
+    """The mini knowledge and the shared agreement in one folder, as a deployment has them."""
+    for source in (*knowledge_sets.MINI.glob("*.yaml"), *SHARED.glob("*.yaml")):
+        shutil.copy(source, folder / source.name)
+    return KnowledgeService(folder)
+
+
+async def test_abonner_without_an_organisation_subscribes_the_askers(testbot: MakeBot) -> None:
+    bot = testbot(shipped())
+    reply = await bot.send("abonner", organization=LYNGBY)
+    assert LYNGBY in reply.text
+    assert [(o) for _, c, o in bot.ctx.store.subscriptions() if c == "C0THEME"] == [LYNGBY]
+
+
+async def test_an_organisation_without_themes_is_known_and_says_it_has_none(
+    testbot: MakeBot, tmp_path: Path
+) -> None:
+    bot = testbot(_with_shared(tmp_path))  # Testrup has themes; the shared agreement has none
+    reply = await bot.send("abonner Fællesaftalen")
+    assert reply.text == t("subscribe.no_themes", organization="Kommunernes Fællesaftale")
+    assert not bot.ctx.store.subscriptions()
+
+
+async def test_tema_aarshjul_and_help_show_the_askers_own(testbot: MakeBot) -> None:
+    bot = testbot(shipped())
+    real = knowledge_sets.real().kb
+    theme = await bot.send("tema", organization=GENTOFTE)
+    assert theme.title is not None and any(e.title in theme.title for e in real.themes(GENTOFTE))
+    wheel = await bot.send("årshjul", organization=GENTOFTE)
+    assert real.wheel(GENTOFTE) is None and wheel.text == t("scheduler.wheel.none_for", organization=GENTOFTE)
+    examples = set(example_questions(real, "da", GENTOFTE))
+    own = {q for e in real.entries if e.organization == GENTOFTE for q in e.questions_da}
+    assert examples and examples <= own
+    help_text = (await bot.send("hjælp", organization=GENTOFTE)).text
+    assert all(q in help_text for q in examples)
+
+
+async def test_an_unmapped_message_is_answered_as_before(testbot: MakeBot) -> None:
+    bot = testbot(shipped())
+    reply = await bot.send("hvordan håndterer Allerød sygefravær?")
+    assert reply.answered and reply.source is not None and reply.source.organization == "Allerød Kommune"
+    asked = await bot.send("hvordan håndterer vi sygefravær?", organization=GENTOFTE)
+    assert asked.source is None or asked.source.organization == GENTOFTE
