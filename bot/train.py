@@ -241,7 +241,10 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     kb = load_knowledge(settings.knowledge_dir)
     matcher = Matcher(kb, _neutral_model())
-    cases = [case for path in sets for case in read_cases(path)]
+    # Cases asked by an employee of a given organisation (`asker:`) are left out: fitted with them
+    # (asked that way), the model moved no tuning set by more than a question or two and answered
+    # one more out-of-scope question once a sixth municipality was added (tests/knowledge/test_growth.py).
+    cases = [case for path in sets for case in read_cases(path) if case.asker is None]
     rows = example_rows(kb) + case_rows(matcher, cases)
     probs = cross_validated(rows)
     grid = [i / 200 for i in range(1, 200)]
