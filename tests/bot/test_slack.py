@@ -170,6 +170,46 @@ async def test_a_body_that_is_not_text_gets_400(bot: Bot) -> None:
     assert (await bot.post(body, headers))[0] == 400
 
 
+@pytest.mark.parametrize("stamp", ["abc", "1e3", "", "12.5"])
+async def test_a_timestamp_that_is_not_a_whole_number_gets_401(bot: Bot, stamp: str) -> None:
+    body, headers = bot.signer.json(mention(BULLYING, "Ev0STAMP"))
+    headers |= {"X-Slack-Request-Timestamp": stamp}
+    assert (await bot.post(body, headers))[0] == 401
+
+
+@pytest.mark.parametrize("form", [False, True])
+async def test_a_signed_deeply_nested_body_gets_400(bot: Bot, form: bool) -> None:
+    nested = b"[" * 5000 + b"]" * 5000
+    if form:
+        body = b"payload=" + nested.replace(b"[", b"%5B").replace(b"]", b"%5D")
+        headers = bot.signer.headers(body, "application/x-www-form-urlencoded")
+    else:
+        body, headers = nested, bot.signer.headers(nested, "application/json")
+    assert (await bot.post(body, headers))[0] == 400
+
+
+@pytest.mark.parametrize(
+    "view", [{"callback_id": "x"}, {"type": "workflow_step", "callback_id": "x"}, "x", {"type": 5}]
+)
+async def test_a_signed_view_submission_we_never_opened_gets_a_4xx(bot: Bot, view: Any) -> None:
+    data = {"type": "view_submission", "team": {"id": "T0TEST"}, "user": {"id": EMPLOYEE}, "view": view}
+    status, _ = await bot.post(*bot.signer.interaction(data))
+    assert 400 <= status < 500
+
+
+async def test_a_refused_request_leaves_nothing_of_its_body_in_the_log(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, at the most the CLI's --verbose ever shows
+    data = dm("blåhvalsang jeg bliver mobbet", "Ev0PRIVATE", user="U0PRIVATE")
+    stale = bot.signer.json(data, ts=int(time.time()) - 15 * 60)
+    forged = Signer("rotated-secret").json(data)
+    for body, headers in (stale, forged):
+        assert (await bot.post(body, headers))[0] == 401
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "blåhvalsang" not in logged and "U0PRIVATE" not in logged and "Ev0PRIVATE" not in logged
+
+
 async def test_a_retried_event_is_not_answered_twice(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.slack")
     data = mention(BULLYING, "Ev0RETRY")
