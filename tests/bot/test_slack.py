@@ -3,6 +3,7 @@ read at a fake Slack Web API on 127.0.0.1 (``SLACK_API_URL`` and ``response_url`
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 import sqlite3
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import plain_render, slack
 from bot.server import create_app
@@ -563,9 +565,40 @@ def test_manifest_matches_the_adapter() -> None:
     events = {e.split(".")[0] for e in settings["event_subscriptions"]["bot_events"]}
     assert events == set(slack.EVENT_TYPES)
     assert "message.im" in settings["event_subscriptions"]["bot_events"]
-    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    # app_mention, message.im, the slash command, chat.postMessage, conversations.open
-    assert {"app_mentions:read", "im:history", "commands", "chat:write", "im:write"} <= scopes
+
+
+# What each Web API method the code calls, and each event and feature the manifest subscribes to,
+# needs (https://api.slack.com/methods). A method missing here fails the test below: add it with
+# its scopes, and the scopes to the manifest.
+SCOPES_OF_METHOD = {
+    "chat_postMessage": {"chat:write", "chat:write.public"},  # .public: subscribed channels not joined
+    "chat_postEphemeral": {"chat:write"},
+    "conversations_open": {"im:write"},
+}
+SCOPES_OF_EVENT = {"app_mention": {"app_mentions:read"}, "message.im": {"im:history"}}
+
+
+def web_api_methods_called() -> set[str]:
+    """The Slack Web API methods the bot's packages call (``client.chat_postMessage(…)``)."""
+    methods = {name for name in vars(AsyncWebClient) if "_" in name and not name.startswith("_")}
+    called: set[str] = set()
+    for package in ("bot", "handlers", "scheduler"):
+        for path in (MANIFEST.parents[1] / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            called |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in methods}
+    return called
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    called = web_api_methods_called()
+    assert called >= {"chat_postMessage", "chat_postEphemeral", "conversations_open"}  # the scan works
+    assert called <= SCOPES_OF_METHOD.keys(), f"scopes unknown for {called - SCOPES_OF_METHOD.keys()}"
+    needed = {"commands"}.union(*(SCOPES_OF_METHOD[m] for m in called))
+    needed |= set().union(
+        *(SCOPES_OF_EVENT[e] for e in manifest["settings"]["event_subscriptions"]["bot_events"])
+    )
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
 
 
 # -- follow-ups in a conversation ----------------------------------------------------------------
