@@ -2,7 +2,9 @@
 
 Everything that goes into a ``text`` field or a block passes through :func:`escape`, so nothing a
 user typed (and nothing in a knowledge file) can become ``<!channel>``, ``<@U…>`` or a link when
-it is echoed back.
+it is echoed back. Sections and context lines are ``plain_text``, so ``*fed*``, ``_kursiv_`` or a
+code span a user typed is shown as typed, not formatted; only the verbatim quote, which comes from
+the knowledge files, is mrkdwn (for its quote bar).
 """
 
 from __future__ import annotations
@@ -74,15 +76,19 @@ def from_slack(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _mrkdwn(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": safe(text, SECTION_MAX) or " "}}
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _plain(safe(text, SECTION_MAX) or " ")}
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
         "action_id": action_id,
-        "text": {"type": "plain_text", "text": safe(label, BUTTON_TEXT_MAX), "emoji": True},
+        "text": _plain(safe(label, BUTTON_TEXT_MAX)),
         "value": value[:BUTTON_VALUE_MAX],
     }
     if style:
@@ -99,7 +105,7 @@ def _quote(text: str) -> Block:
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": safe(text, SECTION_MAX)}]}
+    return {"type": "context", "elements": [_plain(safe(text, SECTION_MAX) or " ")]}
 
 
 def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> tuple[str, list[Block]]:
@@ -112,16 +118,16 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
     notifications, is the whole reply as plain text.
     """
     lang = reply.language
-    blocks: list[Block] = [_mrkdwn(plain_render.body(reply))]
+    blocks: list[Block] = [_section(plain_render.body(reply))]
     if reply.source:
         blocks.append(_context(plain_render.source_line(reply.source, lang)))
         if reply.source.quote.strip():
             blocks.append(_quote(reply.source.quote))
     if reply.contacts:
         who, where = plain_render.contacts_lines(reply.contacts, lang)
-        blocks += [_mrkdwn(who), _context(where)] if where else [_mrkdwn(who)]
+        blocks += [_section(who), _context(where)] if where else [_section(who)]
     if reply.see_also:
-        blocks.append(_mrkdwn(plain_render.see_also_text(reply)))
+        blocks.append(_section(plain_render.see_also_text(reply)))
     if reply.suggestions:
         blocks.append(_context(t("slack.did_you_mean", lang)))
         blocks.append(

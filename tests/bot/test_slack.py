@@ -317,6 +317,17 @@ async def test_echoed_text_cannot_ping_or_link(bot: Bot) -> None:
     assert "@everyone" not in seen and "@here" not in seen
 
 
+async def test_echoed_text_is_shown_as_typed_not_formatted(bot: Bot) -> None:
+    typed = "*fed* _kursiv_ ~streg~ `kode`"
+    assert await bot.event(dm(f"abonner {typed}", "Ev0FORMAT")) == 200
+    (call,) = await bot.slack.wait(lambda c: c in bot.slack.posts("D0EMPLOYEE"))
+    echoing = [b for b in call.body["blocks"] if typed in str(b)]
+    assert echoing and all(b["text"]["type"] == "plain_text" for b in echoing)
+    for block in call.body["blocks"]:
+        texts = [block.get("text") or {}, *block.get("elements", [])]
+        assert all(x.get("type") != "mrkdwn" for x in texts if typed in str(x))
+
+
 async def test_no_user_id_or_question_text_in_the_logs(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     assert await bot.event(mention(BULLYING, "Ev0PRIVACY")) == 200
