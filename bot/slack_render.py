@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from bot import plain_render
-from handlers.messages import Reply
+from handlers.messages import Language, Reply
 from handlers.texts import t
 
 Block = dict[str, Any]
@@ -21,6 +21,7 @@ Block = dict[str, Any]
 # Slack's limits (https://api.slack.com/reference/block-kit): a section's text, a button's label
 # and value, and the top-level fallback text.
 SECTION_MAX = 3000
+MAX_BLOCKS = 50  # in one message
 BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 FALLBACK_MAX = 3900  # chat.postMessage truncates text after 40k; notifications show far less
@@ -84,6 +85,47 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": _plain(safe(text, SECTION_MAX) or " ")}
 
 
+def _sections(text: str, room: int, lang: Language) -> list[Block]:
+    """``text`` in as many sections as it needs (each within Slack's limit, split between lines),
+    at most ``room`` of them; when even those are too few, the last ends "… og N mere"."""
+    lines = [piece for line in escape(text).split("\n") for piece in _pieces(line)]
+    chunks = _pack(lines)
+    if len(chunks) > room:
+        chunks, left = chunks[:room], [line for chunk in chunks[room:] for line in chunk]
+        while True:
+            note = escape(t("slack.more", lang, count=sum(1 for line in left if line.strip())))
+            if len("\n".join([*chunks[-1], note])) <= SECTION_MAX:
+                break
+            left.insert(0, chunks[-1].pop())
+        chunks[-1].append(note)
+    return [{"type": "section", "text": _plain("\n".join(chunk).strip() or " ")} for chunk in chunks]
+
+
+def _pack(lines: list[str]) -> list[list[str]]:
+    """Consecutive lines grouped so that each group, joined, fits in a section."""
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if chunks[-1] and len("\n".join([*chunks[-1], line])) > SECTION_MAX:
+            chunks.append([])
+        chunks[-1].append(line)
+    return chunks
+
+
+def _pieces(line: str) -> list[str]:
+    """An escaped line cut into parts that fit in a section: at a space, never inside ``&amp;``."""
+    pieces = []
+    while len(line) > SECTION_MAX:
+        cut = line.rfind(" ", SECTION_MAX // 2, SECTION_MAX)
+        if cut == -1:
+            cut = SECTION_MAX
+            amp = line.rfind("&", cut - 5, cut)
+            if amp != -1 and ";" not in line[amp:cut]:
+                cut = amp
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    return [*pieces, line]
+
+
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
@@ -111,14 +153,14 @@ def _context(text: str) -> Block:
 def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> tuple[str, list[Block]]:
     """The fallback text and the Block Kit blocks of ``reply``.
 
-    The blocks: the text, the source as a context line with the quote below it, whom to contact
+    The blocks: the text (in several sections when it is long), the source as a context line with the quote below it, whom to contact
     (with where that is written), "see also", and "did you mean" as buttons that ask the question.
     ``feedback`` adds 👍/👎 buttons to an answer from the knowledge base; ``share`` (the question)
     adds a "share in channel" button, for ephemeral slash-command answers. The fallback text, for
     notifications, is the whole reply as plain text.
     """
     lang = reply.language
-    blocks: list[Block] = [_section(plain_render.body(reply))]
+    blocks: list[Block] = []
     if reply.source:
         blocks.append(_context(plain_render.source_line(reply.source, lang)))
         if reply.source.quote.strip():
@@ -151,5 +193,6 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
         buttons.append(_button(t("slack.share", lang), SHARE_ACTION, share, style="primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": f"{FEEDBACK_BLOCK}:{lang}", "elements": buttons})
+    blocks = [b for b in blocks if b.get("elements", True)]
     fallback = safe(plain_render.render(reply), FALLBACK_MAX)
-    return fallback, [b for b in blocks if b.get("elements", True)]
+    return fallback, _sections(plain_render.body(reply), MAX_BLOCKS - len(blocks), lang) + blocks

@@ -197,6 +197,7 @@ _add(
         "slack.feedback_up": {"da": "👍 Brugbart", "en": "👍 Helpful"},
         "slack.feedback_down": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
         "slack.share": {"da": "Del i kanalen", "en": "Share in channel"},
+        "slack.more": {"da": "… og {count} linjer mere", "en": "… and {count} more lines"},
     }
 )
 

@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestClient
 from bot import slack
 from bot.server import create_app
 from bot.slack_render import escape
+from handlers import admin
 from handlers.context import Context
 from handlers.settings import SlackSettings
 from handlers.texts import t
@@ -149,6 +150,22 @@ async def test_a_broken_file_is_named_and_the_old_knowledge_keeps_answering(serv
     assert await server.metric('grundlagbot_reloads_total{outcome="failed"}') == (
         'grundlagbot_reloads_total{outcome="failed"} 1.0'
     )
+
+
+async def test_a_long_list_of_problems_reaches_slack_whole(server: Server) -> None:
+    named = [f"ødelagt-{i:02d}-" + "fil" * 30 + ".yaml" for i in range(40)]
+    for name in named:
+        (server.kdir / name).write_text(BROKEN_YAML, encoding="utf-8")
+
+    await server.slash("reload", "many", user=ADMIN)
+    blocks = (await server.reply("many")).body["blocks"]
+
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(blocks) <= 50 and all(len(text) <= 3000 for text in sections)
+    shown = "".join(sections)
+    listed = sorted(named)[: admin.MAX_PROBLEMS]  # the reply lists so many; the log has them all
+    assert all(f"{name}:" in shown for name in listed)
+    assert escape(t("admin.more", count=len(named) - len(listed))) in shown
 
 
 async def test_a_removed_document_is_gone_and_healthz_shows_the_new_version(server: Server) -> None:

@@ -161,3 +161,30 @@ def test_teams_lays_the_parts_out_in_a_card() -> None:
     [actions] = [b for b in declined["body"] if b["type"] == "ActionSet"]
     assert actions["actions"][0]["data"]["question"] == "how often can I get a health check?"
     assert teams_render.plain_text(COMMAND) == f"{COMMAND.title}\n\n{COMMAND.text}"
+
+
+def _slack_sections(blocks: list[dict[str, Any]]) -> list[str]:
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(blocks) <= slack_render.MAX_BLOCKS and all(len(x) <= slack_render.SECTION_MAX for x in texts)
+    return texts
+
+
+def test_slack_splits_a_long_reply_over_sections_and_loses_no_line() -> None:
+    lines = [f"linje {i:03d} " + "x" * 90 for i in range(100)]  # 10,000 characters
+    _, blocks = slack_render.render(Reply(text="\n".join(lines), answered=False))
+    shown = "\n".join(_slack_sections(blocks)).splitlines()
+    assert shown == lines and len(blocks) == 4
+
+
+def test_slack_says_how_many_lines_did_not_fit_in_fifty_blocks() -> None:
+    lines = [f"linje {i:04d} " + "y" * 990 for i in range(200)]  # three to a section: 67 sections
+    _, blocks = slack_render.render(Reply(text="\n".join(lines), answered=False, language="en", entry_id="e"))
+    texts = _slack_sections(blocks)
+    assert len(blocks) == slack_render.MAX_BLOCKS
+    shown = [line for text in texts for line in text.splitlines()]
+    *kept, note = shown
+    assert kept == lines[: len(kept)]
+    assert note == t("slack.more", "en", count=len(lines) - len(kept))
+    one_long_line = "z" * 7000 + " &<>"
+    _, blocks = slack_render.render(Reply(text=one_long_line))
+    assert "".join(_slack_sections(blocks)) == slack_render.escape(one_long_line)
