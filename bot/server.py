@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import signal
+from typing import Any
 
 from aiohttp import web
 
@@ -61,8 +62,9 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
-def create_app(ctx: Context) -> web.Application:
-    """The whole server as one aiohttp application (tests run it with aiohttp's test server)."""
+def create_app(ctx: Context, *, teams_authentication: Any = None) -> web.Application:
+    """The whole server as one aiohttp application (tests run it with aiohttp's test server, and
+    may give the Teams route another authentication: see ``bot.teams.setup_teams``)."""
     from bot.slack import setup_slack
     from bot.teams import setup_teams
     from scheduler.service import setup_scheduler
@@ -73,7 +75,7 @@ def create_app(ctx: Context) -> web.Application:
     app.router.add_get("/metrics", metrics)
     if ctx.settings.slack is not None:
         setup_slack(app, ctx)
-    setup_teams(app, ctx)
+    setup_teams(app, ctx, authentication=teams_authentication)
     if ctx.settings.schedule.enabled:
         setup_scheduler(app, ctx)
 

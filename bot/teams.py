@@ -10,8 +10,10 @@ Authentication comes from ``MICROSOFT_APP_ID``/``_PASSWORD``/``_TYPE``/``_TENANT
 app id the endpoint is unauthenticated, for the Bot Framework Emulator, and ``bot.server`` then
 listens on 127.0.0.1 only; with one, an activity without a valid token gets 401 and nothing is sent.
 
-This is the only module that imports the Bot Framework SDK (botbuilder-python, archived; support
-ended 2025-12-31). Its successor is the Microsoft 365 Agents SDK. A swap touches this module alone:
+This module and ``bot.teams_auth`` (the token check's signing keys) are the only ones that import
+the Bot Framework SDK (botbuilder-python, archived; support ended 2025-12-31). Its successor is the
+Microsoft 365 Agents SDK. A swap touches these two modules alone (``bot.teams_auth`` goes: the new
+SDK's JWT middleware fetches its keys asynchronously):
 
 * packages: ``botbuilder-core``/``-schema``/``-integration-aiohttp`` become
   ``microsoft-agents-hosting-core``/``-activity``/``-hosting-aiohttp`` plus
@@ -58,6 +60,7 @@ from botframework.connector.auth import BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import teams_render as render
+from bot.teams_auth import TokenCheck, install
 from handlers import feedback
 from handlers.adapter import ChatAdapter
 from handlers.context import Context
@@ -303,7 +306,7 @@ async def _activity_from(request: web.Request) -> Activity:
     try:
         body = await request.json()
         activity = Activity().deserialize(body) if isinstance(body, dict) else None
-    except ValueError:  # also msrest's DeserializationError: a field of the wrong type
+    except (ValueError, RecursionError):  # also msrest's DeserializationError, and deep nesting
         raise _bad_request("the body is not valid JSON for a Bot Framework activity") from None
     if activity is None or not isinstance(body.get("type"), str) or not body["type"]:
         raise _bad_request("expected a Bot Framework activity (a JSON object with a type)")
@@ -329,7 +332,8 @@ def setup_teams(
 
     ``authentication`` replaces the one built from the settings (tests inject a stub there).
     """
-    adapter = CloudAdapter(authentication or _authentication(ctx.settings.teams))
+    install()
+    adapter = CloudAdapter(TokenCheck(authentication or _authentication(ctx.settings.teams)))
     adapter.on_turn_error = turn_error_handler(ctx)
     bot = TeamsBot(ctx)
     ctx.posters["teams"] = TeamsAdapter(adapter, ctx, ctx.settings.teams.app_id)
