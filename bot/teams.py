@@ -162,11 +162,22 @@ def question_text(activity: Activity) -> str | None:
     return " ".join(text.split())
 
 
+def from_a_bot(activity: Activity) -> bool:
+    """A message a bot wrote (this one included): answering bots can loop forever."""
+    sender = activity.from_property
+    if getattr(sender, "role", None) == "bot":
+        return True
+    own = getattr(activity.recipient, "id", None)
+    return own is not None and getattr(sender, "id", None) == own
+
+
 class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type == ActivityTypes.message and from_a_bot(turn_context.activity):
+            return
         if turn_context.activity.type in (
             ActivityTypes.message,
             ActivityTypes.conversation_update,

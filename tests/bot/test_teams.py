@@ -318,6 +318,29 @@ async def test_malformed_bodies_get_4xx_and_nothing_is_sent(
     assert (await client.get("/healthz")).status == 200
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        {"id": "28:another-bot", "name": "Anden bot", "role": "bot"},
+        {"id": "28:bot-app-id", "name": "grundlagbot"},  # itself: from.id is recipient.id
+    ],
+)
+async def test_activities_from_bots_are_not_answered(
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], ctx: Context, sender: dict[str, str]
+) -> None:
+    fake, url = connector
+    client = await aiohttp_client(create_app(ctx))
+    assert await post(client, activity("message_personal", url, text="hjælp", **{"from": sender})) in (
+        200,
+        201,
+    )
+    mentioned = activity("message_channel_mention", url, **{"from": sender})
+    assert await post(client, mentioned) in (200, 201)
+    assert fake.calls == []
+    assert await post(client, activity("message_personal", url, text="hjælp")) in (200, 201)
+    assert len(fake.calls) == 1  # a person is answered
+
+
 async def test_an_exception_in_a_turn_gives_an_apology_not_a_traceback(
     aiohttp_client: AiohttpClient,
     connector: tuple[FakeConnector, str],
