@@ -89,7 +89,7 @@ def create_app(ctx: Context, *, teams_authentication: Any = None) -> web.Applica
 def listen_host(settings: Settings, requested: str | None) -> str:
     """Without a Teams app id, /api/messages is unauthenticated: then listen on loopback only."""
     host = requested or ("0.0.0.0" if settings.teams.authenticated else "127.0.0.1")
-    if not settings.teams.authenticated and not _is_loopback(host):
+    if not settings.teams.authenticated and not is_loopback(host):
         logger.warning(
             "No MICROSOFT_APP_ID: Teams runs unauthenticated, so listening on 127.0.0.1, not %s", host
         )
@@ -97,7 +97,8 @@ def listen_host(settings: Settings, requested: str | None) -> str:
     return host
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1."""
     if host == "localhost":
         return True
     try:

@@ -44,6 +44,7 @@ import re
 from copy import copy
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
@@ -60,6 +61,7 @@ from botframework.connector.auth import BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot import teams_render as render
+from bot.server import is_loopback
 from bot.teams_auth import TokenCheck, install
 from handlers import feedback
 from handlers.adapter import ChatAdapter
@@ -172,8 +174,12 @@ def from_a_bot(activity: Activity) -> bool:
 
 
 class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type hints
-    def __init__(self, ctx: Context) -> None:
+    """Answers each message activity; ``private`` (the adapter) sends an admin's reply asked for
+    in a channel to the admin's personal chat."""
+
+    def __init__(self, ctx: Context, private: TeamsAdapter | None = None) -> None:
         self.ctx = ctx
+        self.private = private
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         if turn_context.activity.type == ActivityTypes.message and from_a_bot(turn_context.activity):
@@ -206,16 +212,30 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         if action is not None and action.kind == "feedback":
             reply = feedback.record(self.ctx, action.entry_id, action.up, language=action.language)
         else:
-            msg = to_message(activity)
+            msg = to_message(activity, verified=self.ctx.settings.teams.authenticated)
             if msg is None:
                 return
             reply = await dispatch(msg, self.ctx)
+            if reply.ephemeral and not msg.is_direct:
+                reply = await self._privately(msg, reply)
         await turn_context.send_activity(to_activity(reply))
 
+    async def _privately(self, msg: Message, reply: Reply) -> Reply:
+        """Teams has no message only one person in a channel sees: an admin's reply (``stats``
+        lists unanswered questions) goes to the admin's personal chat, and the channel is told
+        so; without a personal chat to send it to, the channel is asked to use one."""
+        if self.private is not None and self.ctx.store.reference(USER_KEY_PREFIX + msg.user) is not None:
+            await self.private.direct(msg.user, reply)
+            key = "teams.sent_privately"
+        else:
+            key = "teams.use_personal_chat"
+        return Reply(text=t(key, reply.language), answered=False, language=reply.language)
 
-def to_message(activity: Activity) -> Message | None:
+
+def to_message(activity: Activity, *, verified: bool = True) -> Message | None:
     """The neutral message of a message activity: a question, or a suggestion clicked on a card;
-    None when it is not addressed to the bot (or is a vote, which is no message)."""
+    None when it is not addressed to the bot (or is a vote, which is no message). ``verified``:
+    the activity came with a valid token, so its sender is who it claims to be."""
     action = render.parse_action(activity.value)
     if action is not None and action.kind != "ask":
         return None
@@ -231,6 +251,7 @@ def to_message(activity: Activity) -> Message | None:
         # The whole id: in a channel it names the thread (";messageid=…"), which is the
         # conversation a follow-up continues.
         conversation=str(activity.conversation.id),
+        verified=verified,
         raw=activity.serialize(),
     )
 
@@ -342,15 +363,21 @@ def setup_teams(
     """Register ``POST /api/messages`` and ``ctx.posters["teams"]``.
 
     ``authentication`` replaces the one built from the settings (tests inject a stub there).
+    Without an app id (local mode, for the Bot Framework Emulator) nothing vouches for a request,
+    so replies go only to a ``serviceUrl`` on this machine and no one gets admin rights.
     """
     install()
+    authenticated = ctx.settings.teams.authenticated
     adapter = CloudAdapter(TokenCheck(authentication or _authentication(ctx.settings.teams)))
     adapter.on_turn_error = turn_error_handler(ctx)
-    bot = TeamsBot(ctx)
-    ctx.posters["teams"] = TeamsAdapter(adapter, ctx, ctx.settings.teams.app_id)
+    poster = TeamsAdapter(adapter, ctx, ctx.settings.teams.app_id)
+    ctx.posters["teams"] = poster
+    bot = TeamsBot(ctx, poster)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        await _activity_from(request)
+        activity = await _activity_from(request)
+        if not authenticated and not is_loopback(urlsplit(activity.service_url).hostname or ""):
+            raise web.HTTPForbidden(text="Without MICROSOFT_APP_ID only a serviceUrl on this machine\n")
         try:
             response: web.StreamResponse | None = await adapter.process(request, bot)
         except (PermissionError, jwt.InvalidTokenError):

@@ -58,7 +58,7 @@ class Context:
         self.reloader = Reloader(self.knowledge, self.settings.knowledge_dir)
 
     def is_admin(self, msg: Message) -> bool:
-        return f"{msg.platform}:{msg.user}" in self.settings.admins
+        return msg.verified and f"{msg.platform}:{msg.user}" in self.settings.admins
 
 
 Handler = Callable[["Message", Context, str], Awaitable["Reply"]]

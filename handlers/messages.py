@@ -34,6 +34,9 @@ class Message:
     organization: str | None = None
     # Decided once, by handlers.router.dispatch (handlers.language); adapters leave it.
     language: Language = "da"
+    # The platform vouched for ``user`` (a signed Slack request, a Teams token, the terminal's own
+    # user). Teams without an app id (local mode) cannot: its messages get no admin rights.
+    verified: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -449,6 +449,15 @@ _add(
     {
         "teams.feedback_up": {"da": "👍 Brugbart", "en": "👍 Helpful"},
         "teams.feedback_down": {"da": "👎 Ikke brugbart", "en": "👎 Not helpful"},
+        # An admin command in a channel: the reply is for the admin alone (bot/teams.py).
+        "teams.sent_privately": {
+            "da": "Jeg har sendt svaret til dig i vores personlige chat.",
+            "en": "I have sent you the reply in our personal chat.",
+        },
+        "teams.use_personal_chat": {
+            "da": "Det svar er kun til dig: skriv kommandoen til mig i en personlig chat.",
+            "en": "That reply is for you alone: send me the command in a personal chat.",
+        },
     }
 )
 

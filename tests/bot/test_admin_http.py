@@ -27,13 +27,13 @@ from bot.server import create_app
 from bot.slack_render import escape
 from handlers import admin
 from handlers.context import Context
-from handlers.settings import SlackSettings
+from handlers.settings import SlackSettings, TeamsSettings
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself
 from tests.aiohttp_types import AiohttpClient, AiohttpServer
 from tests.bot.slack_fakes import SECRET, Call, FakeSlack, Signer, payload
-from tests.bot.teams_fakes import FakeConnector, activity, strings
+from tests.bot.teams_fakes import APP_ID, CHANNEL_TOKEN, FakeConnector, StubAuthentication, activity, strings
 from tests.knowledge.edits import (
     BROKEN_YAML,
     copy_knowledge,
@@ -79,7 +79,8 @@ class Server:
         body = activity("message_personal", self.teams_url, text=text)
         body["from"] = {**body["from"], "aadObjectId": aad}
         before = len(self.teams.calls)
-        response = await self.http.post("/api/messages", json=body)
+        token = {"Authorization": f"Bearer {CHANNEL_TOKEN}"}
+        response = await self.http.post("/api/messages", json=body, headers=token)
         assert response.status in (200, 201)
         return " ".join(" ".join(strings(c.body)) for c in self.teams.calls[before:])
 
@@ -106,8 +107,10 @@ async def server(
         serving(kdir),
         slack=SlackSettings("xoxb-test-token", SECRET, api_url=fake_slack.api_url),
         admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}),
+        teams=TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1"),
     ).ctx
-    client = await aiohttp_client(create_app(ctx))
+    # Teams with an app id: admin rights need a token (the stub stands in for Microsoft's check).
+    client = await aiohttp_client(create_app(ctx, teams_authentication=StubAuthentication(APP_ID)))
     yield Server(client, ctx, fake_slack, connector, teams_url, kdir, Signer())
 
 

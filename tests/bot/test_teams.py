@@ -45,6 +45,7 @@ CHANNEL = "19:hjemmeplejen-general@thread.tacv2"
 EMPLOYEE_AAD = "00000000-0000-0000-0000-0000000000e1"
 CHAIR_AAD = "00000000-0000-0000-0000-0000000000c1"
 TEAMS_APP = Path(teams.__file__).resolve().parent / "teams_app"
+AUTHENTICATED = TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1")
 
 Client = TestClient[web.Request, web.Application]
 
@@ -341,6 +342,62 @@ async def test_activities_from_bots_are_not_answered(
     assert len(fake.calls) == 1  # a person is answered
 
 
+async def test_without_an_app_id_replies_go_only_to_this_machine(
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], ctx: Context
+) -> None:
+    fake, url = connector
+    client = await aiohttp_client(create_app(ctx))
+    for elsewhere in (
+        "https://smba.trafficmanager.net/emea/",
+        "http://10.0.0.7:3978/",
+        "http://evil.example/",
+    ):
+        assert await post(client, activity("message_personal", elsewhere)) == 403
+    assert ctx.store.references() == []  # not even remembered for later posts
+    for here in (url, url.replace("127.0.0.1", "localhost")):
+        assert await post(client, activity("message_personal", here, text="hjælp")) in (200, 201)
+    assert len(fake.sent(PERSONAL)) == 2
+
+
+async def test_without_an_app_id_no_one_is_an_admin(
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], testbot: MakeBot
+) -> None:
+    fake, url = connector
+    ctx = testbot(admins=frozenset({f"teams:{EMPLOYEE_AAD}"})).ctx  # claimed, and nothing checks it
+    client = await aiohttp_client(create_app(ctx))
+    assert await post(client, activity("message_personal", url, text="stats")) in (200, 201)
+    [call] = fake.sent(PERSONAL)
+    assert call.body["text"] == teams_render.plain_text(Reply(t("admin.refused", command="stats")))
+    assert ctx.store.audit_log()[0][1:4] == (f"teams:{EMPLOYEE_AAD}", "stats", "refused")
+
+
+async def test_an_admin_command_in_a_channel_is_answered_in_the_admins_personal_chat(
+    aiohttp_client: AiohttpClient, connector: tuple[FakeConnector, str], testbot: MakeBot
+) -> None:
+    fake, url = connector
+    ctx = testbot(admins=frozenset({f"teams:{EMPLOYEE_AAD}"}), teams=AUTHENTICATED).ctx
+    app = web.Application()
+    teams.setup_teams(app, ctx, authentication=StubAuthentication(APP_ID))
+    client = await aiohttp_client(app)
+    token = {"Authorization": f"Bearer {CHANNEL_TOKEN}"}
+    ctx.store.record_answer(False, "hemmeligt spørgsmål om frokost")
+    stats = activity("message_channel_mention", url, text="<at>grundlagbot</at> stats")
+    thread = stats["conversation"]["id"]
+
+    assert await post(client, stats, token) in (200, 201)  # no personal chat with the admin yet
+    [asked] = fake.sent(thread)
+    assert asked.body["text"] == t("teams.use_personal_chat")
+    assert await post(client, activity("message_personal", url, text="hjælp"), token) in (200, 201)
+    assert await post(client, stats, token) in (200, 201)
+
+    told = fake.sent(thread)[-1]
+    assert told.body["text"] == t("teams.sent_privately")
+    assert not any("frokost" in s for c in fake.sent(thread) for s in strings(c.body))
+    private = fake.sent(PERSONAL)[-1]
+    assert "frokost" in " ".join(strings(private.body))
+    assert "replyToId" not in private.body  # a new message in the personal chat
+
+
 async def test_an_exception_in_a_turn_gives_an_apology_not_a_traceback(
     aiohttp_client: AiohttpClient,
     connector: tuple[FakeConnector, str],
@@ -500,8 +557,9 @@ async def test_flow_group_chat_answers_only_when_mentioned(ctx: Context) -> None
 
 
 async def test_flow_admin_is_known_by_the_aad_object_id(testbot: MakeBot) -> None:
-    admin_ctx = testbot(db="admin.sqlite3", admins=frozenset({f"teams:{EMPLOYEE_AAD}"})).ctx
-    other_ctx = testbot(db="other.sqlite3").ctx
+    admins = frozenset({f"teams:{EMPLOYEE_AAD}"})
+    admin_ctx = testbot(db="admin.sqlite3", admins=admins, teams=AUTHENTICATED).ctx
+    other_ctx = testbot(db="other.sqlite3", teams=AUTHENTICATED).ctx
     replies = []
     for c in (admin_ctx, other_ctx):
         adapter = flow_adapter(c)
