@@ -1,8 +1,8 @@
 """The Slack adapter: slack-bolt (AsyncApp) on the shared aiohttp application.
 
 Slack reaches the bot at ``POST /slack/events`` (Events API, the ``/grundlag`` slash command and
-interactivity, all signature-verified by bolt), or over Socket Mode when ``SLACK_APP_TOKEN`` is
-set. Every message becomes a neutral :class:`~handlers.messages.Message` for
+interactivity, each signature-verified before its body is read), or over Socket Mode when
+``SLACK_APP_TOKEN`` is set. Every message becomes a neutral :class:`~handlers.messages.Message` for
 :func:`handlers.router.dispatch`; the adapter only translates, acknowledges and delivers.
 :class:`SlackAdapter` is the platform's :class:`~handlers.adapter.ChatAdapter`: events are
 received as :class:`~bot.slack_payload.SlackEvent`, replies rendered as Block Kit.

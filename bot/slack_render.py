@@ -153,8 +153,9 @@ def _context(text: str) -> Block:
 def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> tuple[str, list[Block]]:
     """The fallback text and the Block Kit blocks of ``reply``.
 
-    The blocks: the text (in several sections when it is long), the source as a context line with the quote below it, whom to contact
-    (with where that is written), "see also", and "did you mean" as buttons that ask the question.
+    The blocks: the text (in several sections when it is long), the source as a context line with
+    the quote below it, whom to contact (with where that is written), "see also", and "did you
+    mean" as buttons that ask the question.
     ``feedback`` adds 👍/👎 buttons to an answer from the knowledge base; ``share`` (the question)
     adds a "share in channel" button, for ephemeral slash-command answers. The fallback text, for
     notifications, is the whole reply as plain text.
