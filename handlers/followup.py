@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from handlers.ask import answer, entry_reply
 from handlers.conversations import Turn
@@ -106,15 +107,15 @@ def read(snapshot: Snapshot, text: str, language: Language | None = None) -> Rea
                 break
     rest, organization = snapshot.matcher.index.take_organization(rest)
     content = " ".join(w.folded for w in rest)
-    result = snapshot.matcher.match(content) if content else None
+    terms, unknown = snapshot.matcher.terms(content) if content else ((), ())
     # Follow-up words of one language say which it is ("elaborate" is Danish too); else the
     # message's language decides.
     if len(languages) == 1:
         language = languages.pop()
     return Reading(
         language=language or language_of(snapshot, text),
-        content=content if result is not None and result.terms else "",
-        unknown=bool(result is not None and result.unknown),
+        content=content if terms else "",
+        unknown=bool(unknown),
         elaborate=elaborate,
         organization=organization,
         role=role,
@@ -191,12 +192,16 @@ def _take(
     """``found`` without ``phrases``: the longest one it begins with (``at_start``), or every one
     in it ("forklar det nærmere"); whether there was one. Their languages go into ``languages``."""
     rest, taken = list(found), False
+    folded = [w.folded for w in rest]
     for phrase, language in _compiled(phrases):
+        if phrase[0] not in folded:  # most phrases are not in a short message at all
+            continue
         size, i = len(phrase), 0
         while i + size <= len(rest) and (i == 0 or not at_start):
-            if tuple(w.folded for w in rest[i : i + size]) == phrase:
+            if tuple(folded[i : i + size]) == phrase:
                 languages.add(language)
                 rest, taken = rest[:i] + rest[i + size :], True
+                folded = folded[:i] + folded[i + size :]
                 if at_start:
                     return rest, True
             else:
@@ -204,8 +209,10 @@ def _take(
     return rest, taken
 
 
-def _compiled(phrases: Phrases) -> list[tuple[Phrase, Language]]:
-    """The phrases as folded words, longest first ("og hvad med" before "og")."""
+@lru_cache(maxsize=64)
+def _compiled(phrases: Phrases) -> tuple[tuple[Phrase, Language], ...]:
+    """The phrases as folded words, longest first ("og hvad med" before "og"). Computed once per
+    list of phrases (a reload with the same words reuses it): every short message reads them all."""
     by_language: tuple[tuple[Language, tuple[str, ...]], ...] = (("da", phrases.da), ("en", phrases.en))
     both = [(tuple(w.folded for w in words(clean(p))), lang) for lang, texts in by_language for p in texts]
-    return sorted((p for p in both if p[0]), key=lambda p: -len(p[0]))
+    return tuple(sorted((p for p in both if p[0]), key=lambda p: -len(p[0])))

@@ -189,18 +189,7 @@ class Matcher:
         (and the shared ones) whatever the question names: a follow-up's "og i Gentofte?" asks
         the previous answer's question, which may name its own organisation.
         """
-        sentences, asks = _sentences(text)
-        all_words = [w for s in sentences for w in s]
-        language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
-        named: str | None = None
-        parts: list[list[QTerm]] = []
-        for sentence in sentences:
-            terms, found = self._sentence_terms(sentence, language)
-            named = named or found
-            parts.append(terms)
-        centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
-        asked = dedupe(parts[centre]) if parts else []
-        qterms = _weighed(parts, asked)
+        all_words, language, named, qterms, asked = self._analyse(text)
         folded = [w.folded for w in all_words]
         role = self._role(folded)
         fact = self.facts.found_in(folded)
@@ -219,6 +208,28 @@ class Matcher:
             asker=organization or within,
         )
         return self._decide(result, qterms, asked or qterms, fact)
+
+    def terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The terms ``text`` is analysed into and those the knowledge does not know: what
+        :meth:`match` reports as ``terms`` and ``unknown``, without scoring the entries."""
+        qterms = self._analyse(text)[3]
+        return tuple(t.surface for t in qterms), tuple(t.surface for t in qterms if not t.alts)
+
+    def _analyse(self, text: str) -> tuple[list[Word], Language, str | None, list[QTerm], list[QTerm]]:
+        """The words of ``text``, its language, the organisation it names, its terms (weighed) and
+        those of its asking sentence."""
+        sentences, asks = _sentences(text)
+        all_words = [w for s in sentences for w in s]
+        language = self.lexicon.language(all_words, self.index.danish_only, self.index.english_only)
+        named: str | None = None
+        parts: list[list[QTerm]] = []
+        for sentence in sentences:
+            terms, found = self._sentence_terms(sentence, language)
+            named = named or found
+            parts.append(terms)
+        centre = max((i for i, a in enumerate(asks) if a), default=len(parts) - 1)
+        asked = dedupe(parts[centre]) if parts else []
+        return all_words, language, named, _weighed(parts, asked), asked
 
     def _sentence_terms(self, sentence: list[Word], language: Language) -> tuple[list[QTerm], str | None]:
         """A sentence's terms, and the organisation it names. The name is remembered and weighs
@@ -404,6 +415,8 @@ class Matcher:
         idx, entry = self.index.entry_index[e], self.entries[e]
         best_sim = 0.0
         for q in idx.questions:
+            if query.stems.isdisjoint(q.stems):  # most example questions share no word: no hit
+                continue
             hit = query.hit(q.stems)
             dice = min(1.0, 2 * hit / (query.total + q.mass)) if query.total + q.mass else 0.0
             if dice:
