@@ -178,6 +178,7 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
             for o in app.organizations
             if o.admins.slack or o.admins.teams
         },
+        answer_cache=app.knowledge.answer_cache,
     )
 
 

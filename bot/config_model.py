@@ -29,6 +29,7 @@ from handlers.settings import WEEKDAYS
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_GRACE_HOURS = 168  # a week: a missed weekly post is not caught up after the next one is due
 MAX_RETENTION_DAYS = 3650
+MAX_ANSWER_CACHE = 100_000
 ADMIN_EXAMPLE = "slack:U0123 or teams:<aad object id>"
 
 
@@ -104,6 +105,9 @@ class _Section(BaseModel):
 
 class KnowledgeFile(_Section):
     path: Name | None = Field(None, description="a directory of knowledge files, like knowledge/data")
+    answer_cache: int = Field(
+        1024, ge=0, le=MAX_ANSWER_CACHE, description=f"a whole number of replies from 0 to {MAX_ANSWER_CACHE}"
+    )
 
 
 class StorageFile(_Section):

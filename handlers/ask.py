@@ -70,7 +70,8 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     In a conversation (``msg.conversation``: a DM, a thread) a short follow-up ("og for ledere?",
     "uddyb") is answered relative to the previous answer (:mod:`handlers.followup`), which
     ``ctx.conversations`` keeps for 10 minutes as the entry id, its organisation and the time:
-    never the text (:mod:`handlers.conversations`).
+    never the text (:mod:`handlers.conversations`). A question asked again on the same knowledge
+    gets the reply computed before (:mod:`handlers.answer_cache`); it is counted all the same.
     """
     from handlers.followup import respond  # it answers with answer() above: imported here
 
@@ -79,7 +80,15 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     now = ctx.clock()
     key = f"{msg.platform}:{msg.conversation}" if msg.conversation else None
     previous = ctx.conversations.recall(key, now) if key else None
-    reply = respond(ctx.knowledge.current, question, previous, msg.language, msg.organization)
+    snapshot = ctx.knowledge.current
+    reply = ctx.answers.reply(
+        snapshot,
+        question,
+        previous.entry_id if previous else None,
+        msg.language,
+        msg.organization,
+        lambda: respond(snapshot, question, previous, msg.language, msg.organization),
+    )
     if key and reply.answered and reply.entry_id and reply.source:
         ctx.conversations.remember(key, reply.entry_id, reply.source.organization, now)
     ctx.metrics.latency.observe(time.perf_counter() - started)

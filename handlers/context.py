@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from handlers.answer_cache import AnswerCache
 from handlers.conversations import ConversationMemory
 from knowledge.reload import Reloader
 
@@ -52,10 +53,12 @@ class Context:
     posters: dict[str, Poster] = field(default_factory=dict)
     scheduler: Schedule | None = None  # when this process runs the scheduler
     conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
+    answers: AnswerCache = field(init=False)  # replies to questions asked again (handlers.answer_cache)
     reloader: Reloader = field(init=False)
 
     def __post_init__(self) -> None:
         self.reloader = Reloader(self.knowledge, self.settings.knowledge_dir)
+        self.answers = AnswerCache(self.settings.answer_cache)
 
     def is_admin(self, msg: Message) -> bool:
         return msg.verified and f"{msg.platform}:{msg.user}" in self.settings.admins

@@ -103,3 +103,4 @@ class Settings:
     sources: Sources = field(default_factory=Sources)
     # Each organisation's own admins: they see its statistics only (global admins: ``admins``).
     organization_admins: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    answer_cache: int = 1024  # replies kept for questions asked again; 0: none

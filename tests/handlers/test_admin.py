@@ -21,6 +21,7 @@ from tests.knowledge.edits import (
     copy_knowledge,
     document_files,
     organizations_with_one_file,
+    remove_entry,
     serving,
 )
 from tests.testbot import MakeBot, TestBot
@@ -144,6 +145,28 @@ async def test_a_broken_file_is_listed_as_file_line_message_and_old_knowledge_an
     assert ctx.store.audit_log()[0][1:4] == (f"slack:{ADMIN}", "reload", "failed")
     question = await say(bot, entry.questions[0], user=EMPLOYEE)
     assert question.answered and question.entry_id == entry.id
+
+
+async def test_a_question_asked_again_after_a_reload_gets_the_new_knowledge_answer(
+    bot: TestBot, ctx: Context, kdir: Path
+) -> None:
+    # Replies to questions asked before are kept (handlers.answer_cache), but never across a reload.
+    before = ctx.knowledge.current
+    organization = organizations_with_one_file(kdir)[0]
+    entry = next(
+        e for e in before.kb.entries if e.organization == organization and answers_itself(before.matcher, e)
+    )
+    first = await say(bot, entry.questions[0], user=EMPLOYEE)
+    again = await say(bot, entry.questions[0], user=EMPLOYEE)
+    assert first.entry_id == again.entry_id == entry.id and again == first
+    remove_entry(document_files(kdir)[organization], entry.id)
+
+    await say(bot, "reload")
+    after = await say(bot, entry.questions[0], user=EMPLOYEE)
+
+    assert ctx.knowledge.current is not before and ctx.knowledge.current.kb.entry(entry.id) is None
+    assert after.entry_id != entry.id
+    assert sum(ctx.store.answer_counts()) == 3  # each asking is counted, remembered or not
 
 
 async def test_sighup_reloads_and_is_audited_as_the_signal(
