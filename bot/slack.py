@@ -249,7 +249,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
             call = self.client.chat_postEphemeral(user=msg.user, **common)
         else:
             call = self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **common)
-        await deliver(self.ctx, call)
+        await self.replies.send(deliver(self.ctx, call))
 
     async def respond(
         self,

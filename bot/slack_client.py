@@ -87,16 +87,37 @@ class ReplyQueue:
     3 s, or Slack delivers the event again) wait behind them. With a few workers, an
     acknowledgement waits for a few answers at most; more than one worker, so a reply waiting out
     a rate limit does not hold up the others.
+
+    A composed answer is posted by :meth:`send` in a task of its own (up to ``sending`` at once), so
+    a worker composes the next answer while Slack takes the last one: replies are not held to
+    ``workers`` round trips to Slack at a time.
     """
 
-    def __init__(self, ctx: Context, workers: int = 4) -> None:
+    def __init__(self, ctx: Context, workers: int = 4, sending: int = 64) -> None:
         self.ctx = ctx
         self.workers = workers
         self.queue: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
+        self._sending = asyncio.Semaphore(sending)
+        self._deliveries: set[asyncio.Task[bool]] = set()
 
     async def put(self, job: Coroutine[Any, Any, None]) -> None:
         await self.queue.put(job)
+
+    async def send(self, delivery: Coroutine[Any, Any, bool]) -> None:
+        """Run ``delivery`` (a :func:`deliver`) in its own task; waits only while ``sending`` run."""
+        await self._sending.acquire()
+        task = asyncio.create_task(delivery)
+        self._deliveries.add(task)
+        task.add_done_callback(self._delivered)
+
+    def _delivered(self, task: asyncio.Task[bool]) -> None:
+        self._deliveries.discard(task)
+        self._sending.release()
+        if not task.cancelled() and task.exception() is not None:
+            # deliver() handles Slack's errors; this is a bug. No payload is logged.
+            logger.error("Sending a Slack reply failed", exc_info=task.exception())
+            self.ctx.metrics.errors.labels("slack").inc()
 
     def run_with(self, app: web.Application) -> None:
         """Start the workers with the server; at shutdown, finish what is queued (briefly)."""
@@ -107,6 +128,8 @@ class ReplyQueue:
         async def stop(_: web.Application) -> None:
             try:
                 await asyncio.wait_for(self.queue.join(), timeout=5)
+                if self._deliveries:
+                    await asyncio.wait(self._deliveries, timeout=5)
             except TimeoutError:
                 logger.warning("Stopped with %d Slack replies not sent", self.queue.qsize())
             for task in self.tasks:
