@@ -1,5 +1,7 @@
 """Slack over HTTP on loopback: ack latency and throughput of ``grundlagbot serve`` next to a bare
-slack-bolt echo app (the framework's floor), at concurrency 1, 16 and 64.
+slack-bolt echo app (the framework's floor), at concurrency 1, 16 and 64. grundlagbot runs twice:
+as shipped, and with its answer cache off (``knowledge.answer_cache: 0``), because the benchmark's
+200 questions repeat and the shipped bot answers a repeated question from its cache.
 
 Both servers get the same signed ``message.im`` events (questions taken from the knowledge files),
 post their replies to the same fake Slack Web API, and run as their own processes; the load comes
@@ -200,8 +202,21 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not come up in {timeout:.0f}s")
 
 
-def start(tmp: str) -> tuple[list[subprocess.Popen[bytes]], str, str, str]:
-    """The fake API, ``grundlagbot serve`` and the bare app; returns (procs, api, ours, bare)."""
+def uncached_config(tmp: str) -> str:
+    """The shipped app.yaml with the answer cache off (``knowledge.answer_cache: 0``)."""
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    path_line = "  path: knowledge/data"
+    if path_line not in text:
+        raise SystemExit(f"app.yaml has no '{path_line}' to put answer_cache after")
+    text = text.replace(path_line, f"  answer_cache: 0\n  path: {ROOT / 'knowledge' / 'data'}", 1)
+    path = os.path.join(tmp, "uncached.yaml")
+    Path(path).write_text(text, encoding="utf-8")
+    return path
+
+
+def start(tmp: str) -> tuple[list[subprocess.Popen[bytes]], str, list[str]]:
+    """The fake API, ``grundlagbot serve`` (as shipped, and without its answer cache) and the bare
+    app; returns (procs, api, the three /slack/events URLs)."""
     procs: list[subprocess.Popen[bytes]] = []
     port_file = os.path.join(tmp, "api.port")
     procs.append(subprocess.Popen([sys.executable, __file__, "--role", "fake-api", "--port-file", port_file]))
@@ -210,19 +225,32 @@ def start(tmp: str) -> tuple[list[subprocess.Popen[bytes]], str, str, str]:
             break
         time.sleep(0.1)
     api = f"http://127.0.0.1:{Path(port_file).read_text()}/api/"
-    ours, bare = free_port(), free_port()
+    ours, uncached, bare = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "GRUNDLAGBOT_"))}
     env |= {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
             "GRUNDLAGBOT_DB": os.path.join(tmp, "bench.sqlite3")}  # fmt: skip
     exe = Path(sys.executable).with_name("grundlagbot")
-    log = open(os.path.join(tmp, "serve.log"), "w")  # noqa: SIM115 - open while the server runs
+    log = open(os.path.join(tmp, "serve.log"), "w")  # noqa: SIM115 - open while the servers run
     serve = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(ours)]
     procs.append(subprocess.Popen(serve, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    serve = [
+        str(exe),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(uncached),
+        "--config",
+        uncached_config(tmp),
+    ]
+    env_uncached = env | {"GRUNDLAGBOT_DB": os.path.join(tmp, "uncached.sqlite3")}
+    procs.append(subprocess.Popen(serve, cwd=ROOT, env=env_uncached, stdout=log, stderr=subprocess.STDOUT))
     echo = [sys.executable, __file__, "--role", "bare", "--port", str(bare), "--api-url", api]
     procs.append(subprocess.Popen(echo, stderr=subprocess.DEVNULL))
     wait_http(f"http://127.0.0.1:{ours}/healthz")
+    wait_http(f"http://127.0.0.1:{uncached}/healthz")
     wait_http(f"http://127.0.0.1:{bare}/slack/events")
-    return procs, api, f"http://127.0.0.1:{ours}/slack/events", f"http://127.0.0.1:{bare}/slack/events"
+    return procs, api, [f"http://127.0.0.1:{p}/slack/events" for p in (ours, uncached, bare)]
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -235,7 +263,7 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
-Row = tuple[int, int, list[Result], list[Result]]
+Row = tuple[int, int, list[Result], list[Result], list[Result]]  # ours, uncached, bare
 
 
 async def bench() -> tuple[list[Row], str]:
@@ -243,24 +271,28 @@ async def bench() -> tuple[list[Row], str]:
     load_before = os.getloadavg()[0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp:
-        procs, api, ours, bare = start(tmp)
+        procs, api, urls = start(tmp)
         try:
-            for url in (ours, bare):  # warm up: auth.test, connection pools, first answers
+            for url in urls:  # warm up: auth.test, connection pools, first answers
                 await load(url, api, 4, signed_events(50, "warm", texts))
             for concurrency, n in LEVELS:
-                mine: list[Result] = []
-                floor: list[Result] = []
+                ours: list[Result] = []
+                uncached: list[Result] = []
+                bare: list[Result] = []
                 for r in range(ROUNDS):
-                    order = [(ours, mine, "o"), (bare, floor, "b")]
-                    for url, results, tag in order if r % 2 == 0 else order[::-1]:
+                    order = list(zip(urls, (ours, uncached, bare), "oub", strict=True))
+                    for url, results, tag in order[r % 3 :] + order[: r % 3]:  # each goes first once
                         events = signed_events(n, f"{tag}{concurrency}-{r}-", texts)
                         results.append(await load(url, api, concurrency, events))
-                rows.append((concurrency, n, mine, floor))
-            work = await answer_ms(ours.replace("/slack/events", "/metrics"))
+                rows.append((concurrency, n, ours, uncached, bare))
+            work = [await answer_ms(url.replace("/slack/events", "/metrics")) for url in urls[:2]]
         finally:
             stop(procs)
     loads = f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
-    return rows, f"{loads}; grundlagbot spent a mean {work:.2f} ms composing each answer (its /metrics)"
+    return rows, (
+        f"{loads}; grundlagbot spent a mean {work[1]:.2f} ms composing each answer without its cache, "
+        f"{work[0]:.2f} ms with it (its /metrics)"
+    )
 
 
 async def answer_ms(metrics_url: str) -> float:
@@ -277,23 +309,27 @@ async def answer_ms(metrics_url: str) -> float:
 
 
 def report(rows: list[Row]) -> str:
+    """One row per level; each cell reads ours / ours without the answer cache / bare."""
     lines = [
-        "| concurrency | requests × rounds | ours p50 ms | ours p99 ms | ours acks/s | bare p50 ms "
-        "| bare p99 ms | bare acks/s | **p50 ours/bare** | **p99 ours/bare** | **acks/s ours/bare** "
-        "| replies/s ours (bare) | replies delivered ours (bare) | failed ours (bare) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| concurrency | requests × rounds | ack p50 ms | ack p99 ms | acks/s | replies/s "
+        "| **replies/s ÷ bare's** | **ack p50 ÷ bare's** | replies delivered | failed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for c, n, a, b in rows:
-        p50 = [statistics.median(x.p(0.5) for x in side) for side in (a, b)]
-        p99 = [statistics.median(x.p(0.99) for x in side) for side in (a, b)]
-        rate = [statistics.median(x.rate for x in side) for side in (a, b)]
-        replies = [statistics.median(x.reply_rate for x in side) for side in (a, b)]
+
+    def each(values: list[float], digits: int) -> str:
+        return " / ".join(f"{v:.{digits}f}" for v in values)
+
+    for c, n, *sides in rows:
+        p50 = [statistics.median(x.p(0.5) for x in side) for side in sides]
+        p99 = [statistics.median(x.p(0.99) for x in side) for side in sides]
+        rate = [statistics.median(x.rate for x in side) for side in sides]
+        replies = [statistics.median(x.reply_rate for x in side) for side in sides]
         lines.append(
-            f"| {c} | {n} × {len(a)} | {p50[0]:.2f} | {p99[0]:.2f} | {rate[0]:.0f} | {p50[1]:.2f} "
-            f"| {p99[1]:.2f} | {rate[1]:.0f} | {p50[0] / p50[1]:.2f} | {p99[0] / p99[1]:.2f} "
-            f"| {rate[0] / rate[1]:.2f} | {replies[0]:.0f} ({replies[1]:.0f}) "
-            f"| {sum(x.replies for x in a)} ({sum(x.replies for x in b)}) "
-            f"| {sum(x.failed for x in a)} ({sum(x.failed for x in b)}) |"
+            f"| {c} | {n} × {len(sides[0])} | {each(p50, 2)} | {each(p99, 2)} | {each(rate, 0)} "
+            f"| {each(replies, 0)} | {each([r / replies[2] for r in replies[:2]], 2)} "
+            f"| {each([p / p50[2] for p in p50[:2]], 2)} "
+            f"| {each([sum(x.replies for x in side) for side in sides], 0)} "
+            f"| {each([sum(x.failed for x in side) for side in sides], 0)} |"
         )
     return "\n".join(lines)
 
@@ -321,14 +357,17 @@ def main() -> None:
     text = "\n\n".join(
         [
             "# Slack: ack latency and throughput, grundlagbot vs a bare slack-bolt echo app",
-            "Signed `message.im` events over HTTP on loopback. grundlagbot answers each from the "
-            "knowledge base (matching, anonymous statistics in SQLite, Block Kit); the bare app echoes "
-            "the text. Both post their reply to the same fake Slack Web API (its own process). Latency "
-            "is the time to the HTTP acknowledgement; acks/s counts acknowledged requests per second; "
-            "replies/s counts the replies that reached the fake API per second, until the last one. The "
-            f"two apps alternate over {ROUNDS} rounds per level and the table shows the median round. "
-            "Latency ratios above 1 mean grundlagbot is slower; acks/s ratios below 1 mean it "
-            "acknowledges fewer requests per second.",
+            "Signed `message.im` events over HTTP on loopback, from 50 users in their DMs, with 200 "
+            "questions taken from the knowledge files (so questions repeat, and most follow an earlier "
+            "answer in the same DM). grundlagbot answers each from the knowledge base (follow-up "
+            "reading, matching, anonymous statistics in SQLite, Block Kit): as shipped, where a "
+            "question asked again on the same knowledge is answered from its answer cache, and with "
+            "the cache off (`knowledge.answer_cache: 0`), where every message is matched. The bare "
+            "app echoes the text. All three post their reply to the same fake Slack Web API (its own "
+            "process). Each cell reads ours / ours without the cache / bare. Latency is the time to "
+            "the HTTP acknowledgement; acks/s counts acknowledged requests per second; replies/s counts "
+            "the replies that reached the fake API per second, until the last one. The three servers "
+            f"take turns over {ROUNDS} rounds per level and the table shows the median round.",
             "Run with:\n\n    .venv/bin/python benchmarks/bench_slack.py --out benchmarks/RESULTS-slack.md",
             f"Machine: {versions()}; {loads}.",
             report(rows),
