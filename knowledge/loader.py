@@ -45,11 +45,12 @@ _constructor = yaml.constructor.SafeConstructor()
 
 DOCUMENT_KEYS = {
     "organization": True, "aliases": False, "document": True, "source": False, "shared": False, "entries": True,
+    "not_answered": False,
 }  # fmt: skip
 ENTRY_KEYS = {
     "id": True, "kind": True, "section": True, "title": True, "answer": True, "quote": True,
     "questions": True, "keywords": True, "contacts": False, "theme": False, "related": False,
-    "role": False,
+    "role": False, "draft": False,
 }  # fmt: skip
 THEME_KEYS = {"order": True, "statements": False, "leaders": False, "employees": False, "discuss": False}
 GLOSSARY_KEYS = {
@@ -137,7 +138,11 @@ def _compose(path: Path, text: str, problems: list[Problem]) -> Node | None:
         line = marks[0] if marks else 1
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         seen = f" (noticed at line {marks[-1]})" if marks and marks[-1] != line else ""
-        problems.append(Problem(str(path), line, f"invalid YAML: {what}{seen}"))
+        hint = yaml_hint(what, text, line)
+        if hint is not None:
+            line = hint[0]
+        message = f"invalid YAML: {hint[1]} ({what}{seen})" if hint else f"invalid YAML: {what}{seen}"
+        problems.append(Problem(str(path), line, message))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(str(path), 1, f"invalid YAML: {exc}"))
@@ -145,6 +150,49 @@ def _compose(path: Path, text: str, problems: list[Problem]) -> Node | None:
     if root is None:
         problems.append(Problem(str(path), 1, "empty file: expected one of document, glossary, wheel"))
     return root
+
+
+# The YAML mistakes HR makes, in plain words with the fix (PyYAML's message -> the hint).
+TAB_HINT = "a tab character: YAML indents with spaces only; replace the tab with spaces, lined up with the lines above"
+COLON_HINT = (
+    "a colon followed by a space inside a text makes YAML read it as 'key: value'; put the whole text "
+    'in quotes ("…"), or, if this line is a key, check that it is indented like the keys above it'
+)
+DASH_HINT = (
+    "a list item without its dash, or a line indented differently from the items above it: start each "
+    "item with '- ' at the same indentation as the others"
+)
+INDENT_HINT = (
+    "wrong indentation: this line must line up with the keys above it (the same number of spaces), or a "
+    "text that continues on this line needs quotes"
+)
+KEY_HINT = (
+    "a line that is neither 'key: value' nor a list item: add the missing '- ' before a list item or the "
+    "colon after a key, or indent a text that continues the line above it"
+)
+QUOTE_HINT = "a quoted text is not closed: end it with the same quote mark it starts with"
+BRACKET_HINT = "a list in [ ] is not closed, or one of its texts has a colon or comma: close it with ], or quote the text"
+
+
+def yaml_hint(what: str, text: str, line: int) -> tuple[int, str] | None:
+    """The line and a plain-words explanation of a YAML syntax error, for the mistakes HR makes."""
+    lines = text.splitlines()
+    tab = next((i for i, row in enumerate(lines, 1) if "\t" in row[: len(row) - len(row.lstrip())]), None)
+    if "tab character" in what or "'\\t'" in what or (tab is not None and "cannot start any token" in what):
+        return (tab or line), TAB_HINT
+    if "mapping values are not allowed" in what:
+        return line, COLON_HINT
+    if "expected '-' indicator" in what or ("block sequence" in what and "expected <block end>" in what):
+        return line, DASH_HINT
+    if "expected <block end>" in what or "did not find expected key" in what:
+        return line, INDENT_HINT
+    if "could not find expected ':'" in what:
+        return line, KEY_HINT
+    if "quoted scalar" in what:
+        return line, QUOTE_HINT
+    if "flow sequence" in what or "flow mapping" in what:
+        return line, BRACKET_HINT
+    return None
 
 
 def _line(node: Node) -> int:
@@ -169,6 +217,7 @@ class _Builder:
     followups: FollowUps = field(default_factory=FollowUps)
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     refs: list[tuple[str, str, int, str]] = field(default_factory=list)  # id, file, line, what
+    wheel_refs: list[tuple[str, str, int, str, str]] = field(default_factory=list)  # ... and organisation
     file: str = ""
 
     # -- helpers -----------------------------------------------------------------------------
@@ -185,7 +234,8 @@ class _Builder:
         for key_node, value in node.value:
             key = str(key_node.value)
             if key in out:
-                self.problem(key_node, f"{where}: duplicate key '{key}'")
+                hint = " (is the '- ' missing before the next entry?)" if key == "id" else ""
+                self.problem(key_node, f"{where}: duplicate key '{key}'{hint}")
             elif key not in schema:
                 self.problem(key_node, f"{where}: unknown key '{key}' (expected one of {', '.join(schema)})")
             else:
@@ -201,6 +251,14 @@ class _Builder:
         if isinstance(node, ScalarNode) and node.tag == NULL:
             if required:
                 self.problem(node, f"{where}: must not be empty")
+            return ""
+        if isinstance(node, MappingNode) and len(node.value) == 1:
+            left, right = node.value[0]
+            said = f"{left.value}: {right.value}" if isinstance(right, ScalarNode) else str(left.value)
+            self.problem(
+                node,
+                f'{where}: expected text, but YAML read “{said}” as key: value because of the colon; put it in quotes: "{said}"',
+            )
             return ""
         if not isinstance(node, ScalarNode):
             self.problem(node, f"{where}: expected text")
@@ -283,8 +341,9 @@ class _Builder:
         org = self.text(keys.get("organization"), "organization")
         title = self.text(keys.get("document"), "document")
         aliases = self.texts(keys.get("aliases"), "aliases")
-        self.text(keys.get("source"), "source", required=False)
+        source = self.text(keys.get("source"), "source", required=False)
         shared = self.boolean(keys.get("shared"), "shared")
+        not_answered = self.texts(keys.get("not_answered"), "not_answered")
         entries_node = keys.get("entries")
         entries: list[Entry] = []
         if entries_node is not None:
@@ -295,7 +354,9 @@ class _Builder:
                         entries.append(replace(entry, shared=True) if shared else entry)
             else:
                 self.problem(entries_node, "entries: expected a non-empty list of entries")
-        self.documents.append(Document(org, aliases, title, self.file, tuple(entries), shared))
+        self.documents.append(
+            Document(org, aliases, title, self.file, tuple(entries), shared, not_answered, source)
+        )
 
     def entry(self, node: Node, where: str, org: str, document: str) -> Entry | None:
         if isinstance(node, MappingNode):  # name the entry by its id in every message, if it has one
@@ -339,6 +400,7 @@ class _Builder:
             role=role if role in ROLES else "",
             theme=self.theme(theme_node, f"{where}.theme") if theme_node is not None else None,
             related=related,
+            draft=self.boolean(keys.get("draft"), f"{where}.draft"),
             file=self.file,
             line=_line(node),
         )
@@ -530,7 +592,7 @@ class _Builder:
             self.problem(node, f"{where}: give either month or week")
         entry = self.text(keys.get("entry"), f"{where}.entry", required=False) or None
         if entry:
-            self.refs.append((entry, self.file, _line(keys["entry"]), f"{where}: entry"))
+            self.wheel_refs.append((entry, self.file, _line(keys["entry"]), f"{where}: entry", org))
         lead = self.integer(keys["lead_days"], f"{where}.lead_days", 0, 365) if "lead_days" in keys else None
         return WheelItem(
             id=item_id,
@@ -547,7 +609,12 @@ class _Builder:
     # -- cross references --------------------------------------------------------------------
 
     def check_references(self) -> None:
-        for ref, file, line, what in self.refs:
+        # An årshjul item's entry is checked where its organisation has reviewed entries: beside
+        # drafts fresh from `grundlagbot import` the shared wheel cannot name theirs yet, and its
+        # reminders go out without the policy passage until HR links one.
+        reviewed = {e.organization for d in self.documents for e in d.entries if not e.draft}
+        wheel = [(ref, file, line, what) for ref, file, line, what, org in self.wheel_refs if org in reviewed]
+        for ref, file, line, what in [*self.refs, *wheel]:
             if ref not in self.ids:
                 self.problems.append(Problem(file, line, f"{what}: no entry with id '{ref}'"))
 
@@ -566,6 +633,22 @@ def summarize(kb: KnowledgeBase) -> dict[str, int]:
         "wheels": len(kb.wheels),
         "wheel_items": sum(len(w.items) for w in kb.wheels),
     }
+
+
+_GLOSSARY_LINE = re.compile(r"^glossary:", re.MULTILINE)
+
+
+def load_glossary(paths: Path | Sequence[Path]) -> Glossary:
+    """The glossary of the knowledge files under ``paths`` (empty when there is none), loaded
+    without the document files: enough for the importer to know the stop words and English."""
+    files = []
+    for path in knowledge_files(paths):
+        try:
+            if _GLOSSARY_LINE.search(path.read_text(encoding="utf-8")):
+                files.append(path)
+        except (OSError, UnicodeDecodeError):
+            continue  # load_knowledge reports it
+    return load_knowledge(files).glossary if files else Glossary()
 
 
 _ORGANIZATION_LINE = re.compile(r"^organization:[ \t]*(\S.*)$", re.MULTILINE)

@@ -75,6 +75,7 @@ class Entry:
     role: str = ""  # "leaders" or "employees": whose duties the entry states (ROLES)
     theme: Theme | None = None
     related: tuple[str, ...] = ()
+    draft: bool = False  # drafted by `grundlagbot import`, not yet reviewed: answers with its quote
     shared: bool = False  # from a document shared by all organisations (Document.shared)
     file: str = ""
     line: int = 0
@@ -94,6 +95,10 @@ class Document:
     # Shared by all organisations (a national agreement): it answers every organisation's
     # employees, beside their own documents.
     shared: bool = False
+    # Phrasings this document must not answer (HR marked them out of scope): a question that
+    # reads as one of them is not answered from this document.
+    not_answered: tuple[str, ...] = ()
+    source: str = ""  # the extracted text the quotes come from (a file name, see sources.py)
 
 
 @dataclass(frozen=True)

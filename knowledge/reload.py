@@ -149,24 +149,29 @@ def answers_itself(matcher: Matcher, entry: Entry, margin: float = 0.0) -> bool:
     return margin > 0 and own is not None and own >= best.score - margin
 
 
-def self_check(old: Snapshot, new: Snapshot, organizations: set[str] | None = None) -> list[Problem]:
+def self_check(old: Snapshot | None, new: Snapshot, organizations: set[str] | None = None) -> list[Problem]:
     """Entries of ``new`` (of ``organizations``, or all) that no longer answer their own question.
 
     An entry that was the best match for its question before the reload must still be, or come
     within :data:`DRIFT` points of the entry that now is: adding or removing a document shifts
     every score a little, and a near tie flipping is not a broken file. An entry that was not the
     best match before is not held against this edit. An entry new to the files must be the best
-    match outright, so a pasted duplicate of an entry is caught.
+    match outright, so a pasted duplicate of an entry is caught. Without ``old`` (``check`` with
+    no serving knowledge to compare with) every entry is held to the DRIFT margin. A draft (``draft: true``,
+    drafted by ``grundlagbot import`` from one passage each) is held to the DRIFT margin only: its
+    starter questions are the passage's own words, and neighbouring passages of one text share
+    them; it cannot take a reviewed entry's question, which is held as before.
     """
-    before = {e.id: e for e in old.kb.entries}
+    before = {e.id: e for e in old.kb.entries} if old is not None else {}
     problems: list[Problem] = []
     for entry in new.kb.entries:
         if organizations is not None and entry.organization not in organizations:
             continue
         previous = before.get(entry.id)
-        if answers_itself(new.matcher, entry, DRIFT if previous is not None else 0.0):
+        lenient = previous is not None or entry.draft or old is None
+        if answers_itself(new.matcher, entry, DRIFT if lenient else 0.0):
             continue
-        if previous is not None and not answers_itself(old.matcher, previous):
+        if old is not None and previous is not None and not answers_itself(old.matcher, previous):
             continue
         best = new.matcher.match(entry.questions[0], limit=1, within=entry.organization).best
         instead = f" (now answered by {best.entry.id})" if best is not None else ""
