@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (none: read one per line from stdin)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     ask.add_argument("--org", help="asked by an employee of this organisation: answer from its documents")
+    ask.add_argument(
+        "--why", action="store_true", help="how the answer was chosen: terms, candidates, decision"
+    )
 
     serve = sub.add_parser("serve", help="run the server: Slack, Teams, scheduler, health and metrics")
     serve.add_argument("--config", dest="serve_config", help="configuration file")
@@ -54,6 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate knowledge files")
     check.add_argument("paths", nargs="*", help="files or directories (default: the configured knowledge)")
+    check.add_argument(
+        "--against",
+        nargs="+",
+        metavar="SET.yaml",
+        help="question sets: how their answers move from the serving knowledge to PATH",
+    )
+
+    imp = sub.add_parser("import", help="draft a knowledge file from a policy (.txt, .md, .pdf, .docx)")
+    imp.add_argument("file", help="the policy")
+    imp.add_argument("--org", required=True, help="the organisation, as the document writes it")
+    imp.add_argument("--document", required=True, help="the document's title")
+    imp.add_argument("--out", help="file or folder to write (default: the configured knowledge folder)")
+
+    teach = sub.add_parser("teach", help="add a question to an entry's example questions")
+    teach.add_argument("question", help="the question, as an employee asked it")
+    teach.add_argument("entry", metavar="ENTRY_ID", help="the entry that answers it")
+    teach.add_argument(
+        "--not-answered",
+        action="store_true",
+        help="instead: mark the question as one the entry's document does not answer",
+    )
 
     ev = sub.add_parser("eval", help="score a question set (format of eval/dev.yaml)")
     ev.add_argument("file", help="YAML question set")
@@ -81,13 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command(name: str) -> Command:
     # Imported on demand: `grundlagbot ask` need not load slack_bolt, botbuilder or APScheduler.
-    if name in ("ask", "chat", "check", "eval"):
+    if name == "check":
+        from bot.cli_check import run_check
+
+        return run_check
+    if name in ("import", "teach"):
+        from bot import cli_edit
+
+        return {"import": cli_edit.run_import, "teach": cli_edit.run_teach}[name]
+    if name in ("ask", "chat", "eval"):
         from bot import cli_knowledge
 
         return {
             "ask": cli_knowledge.run_ask,
             "chat": cli_knowledge.run_chat,
-            "check": cli_knowledge.run_check,
             "eval": cli_knowledge.run_eval,
         }[name]
     if name == "train":

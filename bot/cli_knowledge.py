@@ -1,4 +1,4 @@
-"""The knowledge commands of the CLI: ``ask``, ``chat``, ``check`` and ``eval``.
+"""The knowledge commands of the CLI: ``ask``, ``chat`` and ``eval`` (``check``: bot/cli_check.py).
 
 Each returns the process exit code. ``ask`` and ``chat`` answer with :func:`handlers.ask.answer`,
 the same function the chat adapters use, so the terminal gives the answers Slack and Teams give.
@@ -21,7 +21,7 @@ from bot import plain_render
 from handlers.ask import answer
 from handlers.messages import Reply
 from handlers.settings import Settings
-from knowledge.loader import knowledge_files, load_knowledge, summarize
+from handlers.why import explain
 from knowledge.model import KnowledgeError
 from knowledge.service import Snapshot, build_snapshot
 
@@ -64,6 +64,9 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     snapshot = _snapshot(settings)
     if snapshot is None:
         return 1
+    if args.question and getattr(args, "why", False):
+        _write(explain(snapshot, " ".join(args.question), args.org))
+        return 0
     if args.question:
         reply = answer(snapshot, " ".join(args.question), args.org)
         _write(_json_line(reply) if args.json else plain_render.render(reply))
@@ -94,26 +97,6 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(chat(ctx, _lenient(sys.stdin)))
     finally:
         ctx.store.close()
-
-
-def run_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Validate knowledge files: ``file:line: message`` per problem and exit 1, or a summary."""
-    paths = [Path(p) for p in args.paths] or [settings.knowledge_dir]
-    try:
-        kb = load_knowledge(paths)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(str(problem))
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
-        return 1
-    counts = summarize(kb)
-    words = len(kb.glossary.english) + len(kb.glossary.synonyms)
-    print(
-        f"OK: {len(knowledge_files(paths))} files, {counts['documents']} documents, "
-        f"{counts['entries']} entries ({counts['themes']} themes), {counts['wheels']} wheels "
-        f"({counts['wheel_items']} items), {words} glossary words; version {kb.version}"
-    )
-    return 0
 
 
 @dataclass(frozen=True)
@@ -183,7 +166,8 @@ def found_in(case: Case, texts: tuple[str, ...], organization: str) -> bool:
     return case.organization is None or case.organization.casefold() in organization.casefold()
 
 
-def _describe(reply: Reply) -> str:
+def describe(reply: Reply) -> str:
+    """A reply in a few words: the entry it answered from, or that it declined."""
     if reply.answered and reply.source:
         where = f"{reply.source.organization} · {reply.source.section}"
         return f"answered “{reply.title}” [{where}] ({reply.score})"
@@ -214,7 +198,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             continue
         want = "decline" if case.out_of_scope else " | ".join(case.phrases)
         org = f" (org {case.organization})" if case.organization else ""
-        misses.append(f"- {case.question!r}: expected {want}{org}; {_describe(reply)}")
+        misses.append(f"- {case.question!r}: expected {want}{org}; {describe(reply)}")
         if getattr(args, "verbose_misses", False):
             misses.append("    " + plain_render.render(reply).replace("\n", "\n    "))
     in_scope = sum(1 for c in cases if not c.out_of_scope)

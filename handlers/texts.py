@@ -444,6 +444,91 @@ _add(
     }
 )
 
+# --- teaching and "why": HR improves the knowledge (handlers/teaching.py, handlers/why.py) ------
+_add(
+    {
+        "teach.added": {
+            "da": "Tilføjede “{question}” til eksempelspørgsmålene ({language}) i {entry} ({file}).",
+            "en": "Added “{question}” to the example questions ({language}) of {entry} in {file}.",
+        },
+        "teach.present": {
+            "da": "“{question}” står allerede blandt eksempelspørgsmålene i {entry}: intet ændret.",
+            "en": "“{question}” is already one of the example questions of {entry}: nothing changed.",
+        },
+        "teach.answers": {
+            "da": "Spørgsmålet besvares nu fra {entry}.",
+            "en": "The question is now answered from {entry}.",
+        },
+        "teach.not_yet": {
+            "da": "Bemærk: spørgsmålet besvares endnu ikke sikkert fra {entry} (bedst nu: {best}); tilføj flere spørgsmål som det.",
+            "en": "Note: the question is not yet answered with confidence from {entry} (best now: {best}); add more questions like it.",
+        },
+        "teach.declined_added": {
+            "da": "Markerede “{question}” som uden for emnet for {organization} · {document} ({file}): not_answered.",
+            "en": "Marked “{question}” as not answered by {organization} · {document} (not_answered in {file}).",
+        },
+        "teach.declined_present": {
+            "da": "“{question}” er allerede markeret som uden for emnet for {organization} · {document}: intet ændret.",
+            "en": "“{question}” is already marked as not answered by {organization} · {document}: nothing changed.",
+        },
+        "teach.declined_now": {
+            "da": "Dokumentet svarer ikke længere på spørgsmålet.",
+            "en": "That document no longer answers the question.",
+        },
+        "teach.declined_other": {
+            "da": "Spørgsmålet besvares nu fra {best}, et andet dokument.",
+            "en": "The question is now answered from {best}, in another document.",
+        },
+        "teach.failed": {"da": "Intet ændret: {reason}", "en": "Nothing changed: {reason}"},
+        "why.terms": {"da": "Spørgsmålet er læst som: {terms}", "en": "The question was read as: {terms}"},
+        "why.no_terms": {
+            "da": "Spørgsmålet har ingen ord, som viden kender.",
+            "en": "The question has no words the knowledge knows.",
+        },
+        "why.unknown": {
+            "da": "Ukendte ord (trækker sikkerheden ned): {words}",
+            "en": "Words the knowledge does not know (they pull the confidence down): {words}",
+        },
+        "why.sensitive": {
+            "da": "Følsomt emne: {topics} (svaret nævner hvem man kontakter)",
+            "en": "Sensitive topic: {topics} (the reply names whom to contact)",
+        },
+        "why.scope": {"da": "Svarer fra: {organization}", "en": "Answered from: {organization}"},
+        "why.declined_by": {
+            "da": "{organization} · {document} svarer ikke: spørgsmålet står under not_answered",
+            "en": "{organization} · {document} does not answer: the question is in its not_answered list",
+        },
+        "why.none": {
+            "da": "Intet indslag passer: spørgsmålet afvises.",
+            "en": "No entry fits: the question is declined.",
+        },
+        "why.candidates": {
+            "da": "Kandidater (bedst først; svar ved sandsynlighed ≥ {answer:.2f}, forslag ved ≥ {suggest:.2f}):",
+            "en": "Candidates (best first; answered at probability ≥ {answer:.2f}, suggested at ≥ {suggest:.2f}):",
+        },
+        "why.candidate": {
+            "da": "{n}. {entry} “{title}” [{organization} · {section}]{draft}: rangering {score}, sandsynlighed {probability:.2f}",
+            "en": "{n}. {entry} “{title}” [{organization} · {section}]{draft}: ranking {score}, probability {probability:.2f}",
+        },
+        "why.features": {
+            "da": "   dækker {coverage:.0%} af spørgsmålet · ligner et eksempelspørgsmål {similarity:.0%} · nævner {title:.0%} af titlen · specifik {specificity:.0%} · forspring {margin:+.1f}",
+            "en": "   covers {coverage:.0%} of the question · like an example question {similarity:.0%} · names {title:.0%} of the title · specific {specificity:.0%} · lead {margin:+.1f}",
+        },
+        "why.weighs": {"da": "   vejer mest: {reasons}", "en": "   weighs most: {reasons}"},
+        "why.answer": {"da": "   → svarer herfra", "en": "   → answers from here"},
+        "why.tie": {
+            "da": "   → uafgjort med et andet dokument: tilbydes som “mente du”",
+            "en": "   → a tie with another document: offered as “did you mean”",
+        },
+        "why.suggest": {
+            "da": "   → for usikker til at svare; tilbydes som “mente du”",
+            "en": "   → not sure enough to answer; offered as “did you mean”",
+        },
+        "why.below": {"da": "   → for usikker: afvist", "en": "   → not sure enough: declined"},
+        "why.draft": {"da": " (kladde)", "en": " (draft)"},
+    }
+)
+
 # --- teams: Adaptive Card labels (bot/teams_render.py) -----------------------------------------
 _add(
     {

@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 from knowledge.decision import DecisionModel, Signals, load_model
 from knowledge.index import Index
 from knowledge.model import THEME_KINDS, Entry, KnowledgeBase
-from knowledge.normalize import Language, Lexicon, Word, clean, words
+from knowledge.normalize import Language, Lexicon, Word, clean, stem, words
 from knowledge.resolve import QTerm, Resolver, dedupe
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
 SMALL_TALK_CHARS = 60  # longer messages are not small talk
 ROLE_MATCH, ROLE_OTHER = 1.25, 0.6  # "som leder …": the leaders' duties before the employees'
 
+NOT_ANSWERED_EXTRA = 1  # content words a question may add to a not-answered phrasing and still be it
+NOT_ANSWERED_SIMILAR = 90  # ... or how alike (fuzz.ratio of the sorted stems) for typos
 AMBIGUITY_GAP = 3.0  # points within which entries of two documents are a tie
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -89,6 +91,15 @@ class Match:
     specificity: float = 0.0  # specific information matched, relative to SPECIFICITY_FLOOR
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A match as the decision model sees it, for ``ask --why``."""
+
+    match: Match
+    signals: Signals
+    probability: float
+
+
 @dataclass(frozen=True)
 class Result:
     """What the matcher found for one question, and whether it is confident enough to answer."""
@@ -104,6 +115,10 @@ class Result:
     confident: bool = False  # at or above the model's answer threshold, and not a tie
     suggest: bool = False  # at or above the model's suggestion threshold
     asker: str | None = None  # the organisation of the employee who asks, when known
+    # With match(explain=True): every match with its signals and the model's probability for it,
+    # and the documents that do not answer the question (HR marked it not_answered there).
+    candidates: tuple[Candidate, ...] = ()
+    declined_by: tuple[tuple[str, str], ...] = ()
 
     @property
     def best(self) -> Match | None:
@@ -138,6 +153,12 @@ class Matcher:
         self.small = {kind: _PhraseSet(phrases) for kind, phrases in kb.glossary.small_talk.items()}
         self.facts = _PhraseSet(kb.glossary.facts)
         self.roles = {role: _PhraseSet(phrases) for role, phrases in kb.glossary.roles.items()}
+        # (organisation, document) -> the stems of each phrasing HR marked as not answered there
+        self.not_answered = {
+            (d.organization, d.title): [self._content_stems(words(clean(p))) for p in d.not_answered]
+            for d in kb.documents
+            if d.not_answered
+        }
 
     # -- organisations and contacts --------------------------------------------------------------
 
@@ -178,7 +199,13 @@ class Matcher:
     # -- matching --------------------------------------------------------------------------------
 
     def match(
-        self, text: str, organization: str | None = None, limit: int = 5, *, within: str | None = None
+        self,
+        text: str,
+        organization: str | None = None,
+        limit: int = 5,
+        *,
+        within: str | None = None,
+        explain: bool = False,
     ) -> Result:
         """Score ``text`` against every entry.
 
@@ -187,7 +214,8 @@ class Matcher:
         ("hvad siger Gentoftes ledelsesgrundlag om …"). Without it, every organisation's do, and
         one the question names comes first. ``within`` keeps to one organisation's documents
         (and the shared ones) whatever the question names: a follow-up's "og i Gentofte?" asks
-        the previous answer's question, which may name its own organisation.
+        the previous answer's question, which may name its own organisation. ``explain`` fills
+        in the result's ``candidates`` and ``declined_by`` (``ask --why``).
         """
         all_words, language, named, qterms, asked = self._analyse(text)
         folded = [w.folded for w in all_words]
@@ -195,10 +223,13 @@ class Matcher:
         fact = self.facts.found_in(folded)
         scope = within or ((named or organization) if organization else None)
         matches = self._score(qterms, scope, named, role)
+        if self.not_answered:
+            matches = self._drop_not_answered(matches, all_words)
         sensitive = tuple(self.lexicon.sensitive_topics(qterms))
         if sensitive:
             matches = self._prefer_contacts(matches, sensitive)
         result = Result(
+            declined_by=tuple(self.declined_by(all_words)) if explain and self.not_answered else (),
             matches=tuple(matches[:limit]),
             language=language,
             organization=scope or named,
@@ -207,7 +238,34 @@ class Matcher:
             unknown=tuple(t.surface for t in qterms if not t.alts),
             asker=organization or within,
         )
-        return self._decide(result, qterms, asked or qterms, fact)
+        decided = self._decide(result, qterms, asked or qterms, fact)
+        if not explain:
+            return decided
+        candidates = []
+        for m in decided.matches:
+            signals = self._signals(decided, m, qterms, asked or qterms, fact)
+            candidates.append(Candidate(m, signals, self.model.probability(signals)))
+        return replace(decided, candidates=tuple(candidates))
+
+    def _content_stems(self, found: list[Word]) -> frozenset[str]:
+        return frozenset(stem(w.folded) for w in found if not self.lexicon.is_stop(w))
+
+    def declined_by(self, found: list[Word]) -> list[tuple[str, str]]:
+        """The documents (organisation, title) that do not answer this question: it reads as one
+        of their ``not_answered`` phrasings (the same content words, one more at most, or a typo)."""
+        asked = self._content_stems(found)
+        text = " ".join(sorted(asked))
+        return [
+            document
+            for document, phrasings in self.not_answered.items()
+            if any(_close(asked, text, p) for p in phrasings)
+        ]
+
+    def _drop_not_answered(self, matches: list[Match], found: list[Word]) -> list[Match]:
+        declined = self.declined_by(found)
+        if not declined:
+            return matches
+        return [m for m in matches if (m.entry.organization, m.entry.document) not in declined]
 
     def terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The terms ``text`` is analysed into and those the knowledge does not know: what
@@ -251,16 +309,35 @@ class Matcher:
         best = result.best
         if best is None:
             return result
+        signals = self._signals(result, best, qterms, asked, fact)
+        confidence = self.model.probability(signals)
+        # Whom to tell about bullying or threats is the same advice in every municipality's
+        # policy: a tie between municipalities does not hold that answer back.
+        tie = not signals.contacts and _tie(list(result.matches))
+        return replace(
+            result,
+            signals=signals,
+            confidence=confidence,
+            confident=confidence >= self.model.answer and not tie,
+            suggest=confidence >= self.model.suggest or tie,
+        )
+
+    def _signals(
+        self, result: Result, best: Match, qterms: list[QTerm], asked: list[QTerm], fact: bool
+    ) -> Signals:
+        """What the decision model weighs about ``best`` as the answer to the question."""
         e = self._position[best.entry.id]
         # The runner-up that would be another answer: an entry of the same organisation under
         # another heading, not one the best names as related (or names it), and not a second
         # entry naming whom to contact. (Another municipality's passage on the same topic is no
         # doubt about the topic; it is the tie rule's business, and the signal keeps its meaning
         # as municipalities are added.)
-        runner_up = next((m.score for m in result.matches[1:] if _another_answer(best.entry, m.entry)), 0.0)
+        runner_up = next(
+            (m.score for m in result.matches if m is not best and _another_answer(best.entry, m.entry)), 0.0
+        )
         total = sum(t.importance for t in qterms) or 1.0
         asked_total = sum(t.importance for t in asked) or 1.0
-        signals = Signals(
+        return Signals(
             score=min(1.2, best.score / 100),
             coverage=best.coverage,
             similarity=best.similarity,
@@ -275,17 +352,6 @@ class Matcher:
             contacts=1.0 if result.sensitive and best.entry.contacts else 0.0,
             fact=1.0 if fact else 0.0,
             consensus=_consensus(best, result.matches),
-        )
-        confidence = self.model.probability(signals)
-        # Whom to tell about bullying or threats is the same advice in every municipality's
-        # policy: a tie between municipalities does not hold that answer back.
-        tie = not signals.contacts and _tie(list(result.matches))
-        return replace(
-            result,
-            signals=signals,
-            confidence=confidence,
-            confident=confidence >= self.model.answer and not tie,
-            suggest=confidence >= self.model.suggest or tie,
         )
 
     def small_talk(self, text: str) -> tuple[str, Language] | None:
@@ -496,6 +562,15 @@ class _Query:
             if w > best.get(i, 0.0) and all(s in stems for s in ss):
                 best[i] = w
         return sum(self.terms[i].importance * w for i, w in best.items())
+
+
+def _close(asked: frozenset[str], text: str, phrasing: frozenset[str]) -> bool:
+    """Whether a question's content stems read as a not-answered phrasing's."""
+    if not phrasing:
+        return False
+    if phrasing <= asked and len(asked - phrasing) <= NOT_ANSWERED_EXTRA:
+        return True
+    return fuzz.ratio(text, " ".join(sorted(phrasing))) >= NOT_ANSWERED_SIMILAR
 
 
 def _reading_in(term: QTerm, stems: set[str]) -> bool:
