@@ -22,7 +22,7 @@ from handlers.rotation import ThemeCalendar, week_period
 from handlers.settings import Settings
 from knowledge.model import KnowledgeError
 from scheduler.jobs import Outcome, post_med_reminders, post_weekly_theme
-from scheduler.plan import PlannedPost, plan
+from scheduler.plan import PlannedPost, plan, registered
 
 
 def today(settings: Settings) -> date:
@@ -41,10 +41,11 @@ def run_schedule(args: argparse.Namespace, settings: Settings) -> int:
     # Read subscriptions when the database exists; a preview never creates one.
     store = Storage(settings.db_path) if settings.db_path.exists() else None
     try:
-        posts = plan(kb, settings, store, args.start or today(settings), args.weeks)
+        known = asyncio.run(registered(store))
     finally:
         if store is not None:
             store.close()
+    posts = plan(kb, settings, known, args.start or today(settings), args.weeks)
     if args.json:
         print(json.dumps([p.to_json() for p in posts], ensure_ascii=False, indent=2))
     else:

@@ -72,6 +72,7 @@ async def chat(ctx: Context, stdin: TextIO, adapter: ConsoleAdapter | None = Non
         line = await asyncio.to_thread(stdin.readline)
         if not line or is_goodbye(line):
             console.say(("\n" if not line else "") + t("chat.goodbye"))
+            await ctx.settle()
             return 0
         msg = console.receive(line)
         if msg is not None:

@@ -80,6 +80,7 @@ def create_app(ctx: Context, *, teams_authentication: Any = None) -> web.Applica
         setup_scheduler(app, ctx)
 
     async def close_store(app: web.Application) -> None:
+        await ctx.settle()  # the statistics and audit writes still on their way
         ctx.store.close()
 
     app.on_cleanup.append(close_store)

@@ -13,6 +13,7 @@ kanalen" button under the answer, or by ending the question with ``--del`` (``--
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -60,6 +61,7 @@ from handlers.adapter import ChatAdapter
 from handlers.context import Context
 from handlers.messages import Message, Reply
 from handlers.router import dispatch
+from handlers.services import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ ROUTE = "/slack/events"
 SLASH_COMMAND = "/grundlag"
 EVENT_TYPES = ("app_mention", "message")  # the manifest subscribes to app_mention and message.im
 SHARE_FLAG = re.compile(r"\s+--(del|share)\s*$", re.IGNORECASE)
+DEDUP_WAIT = 1.0  # seconds the event id check may take of the 3 s Slack allows for the ack
 
 
 def setup_slack(app: web.Application, ctx: Context) -> None:
@@ -148,11 +151,25 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         # Slack retries an event (X-Slack-Retry-Num) when our ack was slow or lost; it keeps the
         # event_id, so the second delivery is acknowledged and dropped.
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self.seen.add(event_id):
+        if isinstance(event_id, str) and not await self.first_delivery(event_id):
             logger.info("Dropped a repeated Slack event delivery")
             return BoltResponse(status=200, body="")
         await next()
         return None
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """Whether ``event_id`` is new: to this process (in memory), then to the database, which
+        remembers it across restarts (and, sharing it, across processes). A database that does
+        not answer within :data:`DEDUP_WAIT` seconds is passed over, counted: answering a retry
+        twice beats not answering the first delivery in time."""
+        if not self.seen.add(event_id):
+            return False
+        try:
+            return await asyncio.wait_for(self.ctx.store.first_delivery(event_id), DEDUP_WAIT)
+        except (StoreError, TimeoutError) as exc:
+            logger.warning("Slack event ids: the database did not answer (%s)", exc or "timeout")
+            self.ctx.metrics.errors.labels("storage").inc()
+            return True
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         # Never log the body: it holds the user's text and id.

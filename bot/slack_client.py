@@ -156,12 +156,12 @@ class ReplyQueue:
 
 
 class SeenEvents:
-    """Event ids seen recently: a bounded set whose entries expire.
+    """Event ids this process saw recently: a bounded set whose entries expire.
 
-    In memory on purpose: Slack retries a delivery only when our acknowledgement did not reach it,
-    within minutes (immediately, after 1 and after 5 minutes), and only one process receives
-    Slack's requests. After a restart the set is empty, and a retry then in flight may be
-    answered; that beats a database write on every event.
+    The first check, before the database's (``Store.first_delivery``): Slack retries a delivery
+    when our acknowledgement did not reach it (immediately, after 1 and after 5 minutes), and a
+    quick retry is dropped here without a database round trip. The database catches the retries
+    that arrive after a restart.
     """
 
     def __init__(self, ttl: float = 15 * 60, size: int = 20_000) -> None:

@@ -9,22 +9,32 @@ What is kept, and what is never kept:
   retention period (a daily job calls :meth:`Storage.purge_questions`);
 * the admin audit log (admin id, time, action, outcome): it never holds question text.
 
-SQLite calls are short and local; they run on the event loop's thread on purpose (one
-connection, serialised by a lock) rather than through a thread pool.
+No call blocks the event loop: every statement runs in a worker thread, writes on one
+connection and thread (SQLite has one writer at a time anyway), reads on another, so in WAL mode a
+read never waits behind a write another process holds. Waits for a lock are short
+(:data:`BUSY_TIMEOUT`): a locked, full or broken database raises
+:class:`~handlers.services.StoreError` (its message names no user and no text) instead of holding
+anyone up, and the callers decide what it costs (statistics: nothing; a subscription: a "try
+again" reply).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from handlers.services import PostRecord
+from handlers.services import Claim, PostRecord, StoreError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -49,9 +59,14 @@ CREATE TABLE IF NOT EXISTS unanswered (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, admin TEXT NOT NULL, action TEXT NOT NULL,
     outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS slack_events (
+    event_id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
 """
 
 MAX_STORED_QUESTION = 500  # characters of an unanswered question kept for HR's statistics
+BUSY_TIMEOUT = 2.0  # seconds a statement waits for another process's lock before it fails
+EVENT_TTL = 60 * 60  # seconds a Slack event id is remembered; Slack retries within minutes
+SWEEP_EVERY = 10 * 60  # seconds between sweeps of expired event ids
 
 
 def _now() -> str:
@@ -64,42 +79,80 @@ def _age(stamp: str) -> float:
 
 
 class Storage:
-    """The bot's SQLite database. Safe to share between the event loop and worker threads."""
+    """The bot's SQLite database; its methods are coroutines that never block the event loop.
 
-    def __init__(self, path: Path | str) -> None:
+    Opening checks the file at once: a path that cannot be a database (a directory, a read-only
+    folder, a file that is not SQLite or is damaged) raises :class:`StoreError` naming it.
+    """
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of the process
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
+        self._writer = self._open(busy_timeout)
+        # ":memory:" is one database per connection: then reads share the writer's.
+        self._reader = self._writer if self.path == ":memory:" else self._open(busy_timeout, schema=False)
+        self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="storage-write")
+        self._read_thread = ThreadPoolExecutor(1, thread_name_prefix="storage-read")
+        self._swept = 0.0
+
+    def _open(self, busy_timeout: float, *, schema: bool = True) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
+            )
+            if schema:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of the process
+                db.executescript(SCHEMA)
+                _migrate(db)
+                if (found := db.execute("PRAGMA quick_check(1)").fetchone()[0]) != "ok":
+                    raise sqlite3.DatabaseError(f"damaged ({found})")
+            return db
+        except (OSError, sqlite3.Error) as exc:
+            if db is not None:
+                db.close()
+            raise StoreError(f"cannot use the database {self.path}: {_reason(exc)}") from exc
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Finish the statements under way, then close (call once, after the event loop's work)."""
+        self._write_thread.shutdown(wait=True)
+        self._read_thread.shutdown(wait=True)
+        self._writer.close()
+        if self._reader is not self._writer:
+            self._reader.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one transaction on the writer's thread."""
+
+        def transaction() -> T:
+            self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                result = work(self._writer)
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._writer.in_transaction:  # SQLite ends it by itself on some errors (a full disk)
+                    self._writer.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            self._writer.execute("COMMIT")
+            return result
 
-    def _all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return list(self._db.execute(sql, args).fetchall())
+        return await self._run(self._write_thread, transaction)
+
+    async def _all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return await self._run(self._read_thread, lambda: list(self._reader.execute(sql, args).fetchall()))
+
+    async def _run(self, thread: ThreadPoolExecutor, work: Callable[[], T]) -> T:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(thread, work)
+        except sqlite3.Error as exc:
+            raise StoreError(_reason(exc)) from exc
 
     # -- subscriptions (weekly theme) ------------------------------------------------------------
-    def subscribe(self, platform: str, channel: str, organization: str) -> bool:
+    async def subscribe(self, platform: str, channel: str, organization: str) -> bool:
         """Subscribe a channel; False when it already was (to the same organisation)."""
-        with self._tx() as db:
+
+        def work(db: sqlite3.Connection) -> bool:
             row = db.execute(
                 "SELECT organization FROM subscriptions WHERE platform=? AND channel=?", (platform, channel)
             ).fetchone()
@@ -107,102 +160,115 @@ class Storage:
                 "INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?)",
                 (platform, channel, organization, _now()),
             )
-        return row is None or row[0] != organization
+            return row is None or row[0] != organization
 
-    def unsubscribe(self, platform: str, channel: str) -> bool:
-        with self._tx() as db:
-            cur = db.execute("DELETE FROM subscriptions WHERE platform=? AND channel=?", (platform, channel))
-        return cur.rowcount > 0
+        return await self._write(work)
 
-    def subscriptions(self, organization: str | None = None) -> list[tuple[str, str, str]]:
+    async def unsubscribe(self, platform: str, channel: str) -> bool:
+        sql = "DELETE FROM subscriptions WHERE platform=? AND channel=?"
+        return await self._write(lambda db: db.execute(sql, (platform, channel)).rowcount > 0)
+
+    async def subscriptions(self, organization: str | None = None) -> list[tuple[str, str, str]]:
         """(platform, channel, organization) in subscription order."""
-        rows = self._all(
+        rows = await self._all(
             "SELECT platform, channel, organization FROM subscriptions ORDER BY created_at, channel"
         )
         return [(p, c, o) for p, c, o in rows if organization is None or o == organization]
 
     # -- Teams conversation references -----------------------------------------------------------
-    def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO conversation_refs VALUES (?, ?, ?, ?)",
-                (key, kind, json.dumps(reference, ensure_ascii=False), _now()),
-            )
+    async def save_reference(self, key: str, kind: str, reference: dict[str, Any]) -> None:
+        row = (key, kind, json.dumps(reference, ensure_ascii=False), _now())
+        await self._write(
+            lambda db: db.execute("INSERT OR REPLACE INTO conversation_refs VALUES (?, ?, ?, ?)", row)
+        )
 
-    def reference(self, key: str) -> dict[str, Any] | None:
-        rows = self._all("SELECT reference FROM conversation_refs WHERE key=?", key)
+    async def reference(self, key: str) -> dict[str, Any] | None:
+        rows = await self._all("SELECT reference FROM conversation_refs WHERE key=?", key)
         return json.loads(rows[0][0]) if rows else None
 
-    def references(self, kind: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-        rows = self._all("SELECT key, kind, reference FROM conversation_refs ORDER BY key")
+    async def references(self, kind: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        rows = await self._all("SELECT key, kind, reference FROM conversation_refs ORDER BY key")
         return [(k, json.loads(r)) for k, kd, r in rows if kind is None or kd == kind]
 
-    def delete_reference(self, key: str) -> bool:
+    async def delete_reference(self, key: str) -> bool:
         """Forget a conversation (the bot was removed from it); False if none was stored."""
-        with self._tx() as db:
-            cur = db.execute("DELETE FROM conversation_refs WHERE key=?", (key,))
-        return cur.rowcount > 0
+        sql = "DELETE FROM conversation_refs WHERE key=?"
+        return await self._write(lambda db: db.execute(sql, (key,)).rowcount > 0)
 
     # -- MED chairs registered from chat ---------------------------------------------------------
-    def add_chair(self, platform: str, user_key: str, organization: str, committee: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO med_chairs VALUES (?, ?, ?, ?)",
-                (platform, user_key, organization, committee),
-            )
+    async def add_chair(self, platform: str, user_key: str, organization: str, committee: str) -> None:
+        row = (platform, user_key, organization, committee)
+        await self._write(lambda db: db.execute("INSERT OR REPLACE INTO med_chairs VALUES (?, ?, ?, ?)", row))
 
-    def remove_chair(self, platform: str, user_key: str) -> bool:
-        with self._tx() as db:
-            cur = db.execute("DELETE FROM med_chairs WHERE platform=? AND user_key=?", (platform, user_key))
-        return cur.rowcount > 0
+    async def remove_chair(self, platform: str, user_key: str) -> bool:
+        sql = "DELETE FROM med_chairs WHERE platform=? AND user_key=?"
+        return await self._write(lambda db: db.execute(sql, (platform, user_key)).rowcount > 0)
 
-    def chairs(self, organization: str | None = None) -> list[tuple[str, str, str, str]]:
-        rows = self._all(
+    async def chairs(self, organization: str | None = None) -> list[tuple[str, str, str, str]]:
+        rows = await self._all(
             "SELECT platform, user_key, organization, committee FROM med_chairs ORDER BY user_key"
         )
         return [(p, u, o, c) for p, u, o, c in rows if organization is None or o == organization]
 
     # -- exactly-once record of scheduled posts ----------------------------------------------------
-    def claim_post(self, job: str, period: str, target: str, *, pending_for: float | None = None) -> bool:
-        """Claim (job, period, target) for posting; False if it was already posted.
+    async def claim_post(
+        self, job: str, period: str, target: str, *, pending_for: float | None = None
+    ) -> Claim | None:
+        """Claim (job, period, target) for posting; None if it was already posted.
 
         With ``pending_for`` (seconds), an unfinished claim younger than that is respected too: it
-        belongs to a post under way in another process (or job), which must not be doubled.
+        belongs to a post under way in another process (or job), which must not be doubled. The
+        :class:`Claim` says when an unfinished earlier claim was made, if this one takes it over.
         """
-        with self._tx() as db:
+        key = (job, period, target)
+
+        def work(db: sqlite3.Connection) -> Claim | None:
             row = db.execute(
-                "SELECT status, updated_at FROM post_log WHERE job=? AND period=? AND target=?",
-                (job, period, target),
+                "SELECT status, updated_at FROM post_log WHERE job=? AND period=? AND target=?", key
             ).fetchone()
             if row and row[0] == "posted":
-                return False
+                return None
             if row and row[0] == "pending" and pending_for is not None and _age(row[1]) < pending_for:
-                return False
+                return None
             db.execute(
                 "INSERT INTO post_log (job, period, target, status, attempts, updated_at) VALUES (?, ?, ?, 'pending', 0, ?)"
                 " ON CONFLICT (job, period, target) DO UPDATE SET status='pending', updated_at=excluded.updated_at",
-                (job, period, target, _now()),
+                (*key, _now()),
             )
-        return True
+            return Claim(datetime.fromisoformat(row[1]) if row and row[0] == "pending" else None)
 
-    def finish_post(
-        self, job: str, period: str, target: str, *, ok: bool, attempts: int, error: str | None = None
+        return await self._write(work)
+
+    async def finish_post(
+        self,
+        job: str,
+        period: str,
+        target: str,
+        *,
+        ok: bool,
+        attempts: int,
+        error: str | None = None,
+        ref: str | None = None,
     ) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE post_log SET status=?, attempts=attempts+?, error=?, updated_at=? WHERE job=? AND period=? AND target=?",
-                ("posted" if ok else "failed", attempts, error, _now(), job, period, target),
+        """Mark a claimed post posted (``ref``: the platform's id of the message) or failed."""
+        row = ("posted" if ok else "failed", attempts, error, ref, _now(), job, period, target)
+        await self._write(
+            lambda db: db.execute(
+                "UPDATE post_log SET status=?, attempts=attempts+?, error=?, ref=COALESCE(?, ref), updated_at=?"
+                " WHERE job=? AND period=? AND target=?",
+                row,
             )
+        )
 
-    def post_status(self, job: str, period: str, target: str) -> str | None:
+    async def post_status(self, job: str, period: str, target: str) -> str | None:
         """ "posted", "failed", "pending", or None when (job, period, target) was never claimed."""
         sql = "SELECT status FROM post_log WHERE job=? AND period=? AND target=?"
-        rows = self._all(sql, job, period, target)
+        rows = await self._all(sql, job, period, target)
         return str(rows[0][0]) if rows else None
 
-    def post_records(self, status: str | None = None, limit: int = 50) -> list[PostRecord]:
-        rows = self._all(
-            "SELECT job, period, target, status, attempts, error, updated_at FROM post_log"
+    async def post_records(self, status: str | None = None, limit: int = 50) -> list[PostRecord]:
+        rows = await self._all(
+            "SELECT job, period, target, status, attempts, error, updated_at, ref FROM post_log"
             " WHERE (? IS NULL OR status=?) ORDER BY updated_at DESC LIMIT ?",
             status,
             status,
@@ -210,87 +276,140 @@ class Storage:
         )
         return [PostRecord(*r) for r in rows]
 
+    # -- Slack event ids, so that a retried delivery is answered once ----------------------------
+    async def first_delivery(self, event_id: str) -> bool:
+        """Record ``event_id``; False if it was recorded within :data:`EVENT_TTL` (a retry).
+
+        The unique key makes this one statement safe between processes sharing the database.
+        Expired ids are swept now and then, in the same transaction.
+        """
+        now = time.time()
+        sweep = now - self._swept > SWEEP_EVERY
+
+        def work(db: sqlite3.Connection) -> bool:
+            if sweep:
+                db.execute("DELETE FROM slack_events WHERE seen_at < ?", (now - EVENT_TTL,))
+            db.execute(
+                "DELETE FROM slack_events WHERE event_id=? AND seen_at < ?", (event_id, now - EVENT_TTL)
+            )
+            sql = "INSERT OR IGNORE INTO slack_events (event_id, seen_at) VALUES (?, ?)"
+            return db.execute(sql, (event_id, now)).rowcount == 1
+
+        first = await self._write(work)
+        if sweep:
+            self._swept = now
+        return first
+
     # -- anonymous statistics ---------------------------------------------------------------------
-    def record_answer(self, answered: bool, question: str | None = None, day: date | None = None) -> None:
+    async def record_answer(
+        self, answered: bool, question: str | None = None, day: date | None = None
+    ) -> None:
         """Count an answer; keep the text of an unanswered question, with no identity at all."""
         d = (day or datetime.now(UTC).date()).isoformat()
         column = "answered" if answered else "declined"
-        with self._tx() as db:
+        text = (
+            question.strip()[:MAX_STORED_QUESTION] if not answered and question and question.strip() else None
+        )
+
+        def work(db: sqlite3.Connection) -> None:
             db.execute(
                 f"INSERT INTO answer_counts (day, {column}) VALUES (?, 1)"
                 f" ON CONFLICT (day) DO UPDATE SET {column}={column}+1",
                 (d,),
             )
-            if not answered and question and question.strip():
-                db.execute(
-                    "INSERT INTO unanswered (day, text) VALUES (?, ?)",
-                    (d, question.strip()[:MAX_STORED_QUESTION]),
-                )
+            if text:
+                db.execute("INSERT INTO unanswered (day, text) VALUES (?, ?)", (d, text))
 
-    def answer_counts(self, since: date | None = None) -> tuple[int, int]:
-        rows = self._all(
+        await self._write(work)
+
+    async def answer_counts(self, since: date | None = None) -> tuple[int, int]:
+        rows = await self._all(
             "SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(declined), 0) FROM answer_counts WHERE day >= ?",
             (since or date.min).isoformat(),
         )
         return int(rows[0][0]), int(rows[0][1])
 
-    def unanswered(self, since: date | None = None) -> list[str]:
-        rows = self._all(
+    async def unanswered(self, since: date | None = None) -> list[str]:
+        rows = await self._all(
             "SELECT text FROM unanswered WHERE day >= ? ORDER BY id", (since or date.min).isoformat()
         )
         return [r[0] for r in rows]
 
-    def purge_questions(self, older_than_days: int, today: date | None = None) -> int:
+    async def purge_questions(self, older_than_days: int, today: date | None = None) -> int:
         """Delete the texts of unanswered questions asked more than ``older_than_days`` ago.
 
         The text is gone from the file too, not only from the table: secure_delete overwrites
         the freed space, and a checkpoint moves the overwritten pages out of the write-ahead log.
         """
         cutoff = ((today or datetime.now(UTC).date()) - timedelta(days=older_than_days)).isoformat()
-        with self._lock:
-            self._db.execute("PRAGMA secure_delete=ON")
-        with self._tx() as db:
-            cur = db.execute("DELETE FROM unanswered WHERE day < ?", (cutoff,))
-        with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return cur.rowcount
 
-    def record_feedback(self, entry_id: str, up: bool, day: date | None = None) -> None:
+        def purge() -> int:
+            db = self._writer
+            db.execute("PRAGMA secure_delete=ON")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                removed = db.execute("DELETE FROM unanswered WHERE day < ?", (cutoff,)).rowcount
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return int(removed)
+
+        return await self._run(self._write_thread, purge)
+
+    async def record_feedback(self, entry_id: str, up: bool, day: date | None = None) -> None:
         d = (day or datetime.now(UTC).date()).isoformat()
         column = "up" if up else "down"
-        with self._tx() as db:
-            db.execute(
+        await self._write(
+            lambda db: db.execute(
                 f"INSERT INTO feedback (entry_id, day, {column}) VALUES (?, ?, 1)"
                 f" ON CONFLICT (entry_id, day) DO UPDATE SET {column}={column}+1",
                 (entry_id, d),
             )
+        )
 
-    def feedback(self) -> dict[str, tuple[int, int]]:
-        rows = self._all(
+    async def feedback(self) -> dict[str, tuple[int, int]]:
+        rows = await self._all(
             "SELECT entry_id, SUM(up), SUM(down) FROM feedback GROUP BY entry_id ORDER BY entry_id"
         )
         return {e: (int(u), int(d)) for e, u, d in rows}
 
     # -- admin audit log --------------------------------------------------------------------------
-    def audit(self, admin: str, action: str, outcome: str, detail: str = "") -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO audit (at, admin, action, outcome, detail) VALUES (?, ?, ?, ?, ?)",
-                (_now(), admin, action, outcome, detail),
-            )
+    async def audit(self, admin: str, action: str, outcome: str, detail: str = "") -> None:
+        row = (_now(), admin, action, outcome, detail)
+        sql = "INSERT INTO audit (at, admin, action, outcome, detail) VALUES (?, ?, ?, ?, ?)"
+        await self._write(lambda db: db.execute(sql, row))
 
-    def last_audit(self, action: str, outcomes: tuple[str, ...]) -> tuple[str, str, str, str, str] | None:
+    async def last_audit(
+        self, action: str, outcomes: tuple[str, ...]
+    ) -> tuple[str, str, str, str, str] | None:
         """The newest (at, admin, action, outcome, detail) of ``action`` with one of ``outcomes``."""
         marks = ", ".join("?" * len(outcomes))
-        rows = self._all(
+        rows = await self._all(
             f"SELECT at, admin, action, outcome, detail FROM audit WHERE action=? AND outcome IN ({marks})"
             " ORDER BY id DESC LIMIT 1",
             action, *outcomes,
         )  # fmt: skip
         return (rows[0][0], rows[0][1], rows[0][2], rows[0][3], rows[0][4]) if rows else None
 
-    def audit_log(self, limit: int = 20) -> list[tuple[str, str, str, str, str]]:
-        rows = self._all(
+    async def audit_log(self, limit: int = 20) -> list[tuple[str, str, str, str, str]]:
+        rows = await self._all(
             "SELECT at, admin, action, outcome, detail FROM audit ORDER BY id DESC LIMIT ?", limit
         )
         return [tuple(r) for r in rows]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Columns added since a table was first created (``grundlagbot db upgrade`` will own this)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(post_log)")}
+    if "ref" not in columns:
+        db.execute("ALTER TABLE post_log ADD COLUMN ref TEXT")
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in the words of SQLite or the operating system; never a statement's data."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__

@@ -69,6 +69,7 @@ from handlers.context import Context
 from handlers.language import language_of
 from handlers.messages import Message, Reply
 from handlers.router import dispatch
+from handlers.services import StoreError
 from handlers.settings import TeamsSettings
 from handlers.texts import t
 
@@ -189,10 +190,14 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
         ):
-            self._remember(turn_context.activity)
+            try:
+                await self._remember(turn_context.activity)
+            except StoreError as exc:  # the answer does not depend on it: only later proactive posts
+                logger.warning("Could not store a Teams conversation reference: %s", exc)
+                self.ctx.metrics.errors.labels("storage").inc()
         await super().on_turn(turn_context)
 
-    def _remember(self, activity: Activity) -> None:
+    async def _remember(self, activity: Activity) -> None:
         """Store this conversation's reference (and a user's personal chat) for proactive posts."""
         kind = conversation_kind(activity)
         keys = [conversation_key(activity)]
@@ -200,11 +205,13 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             keys.append(USER_KEY_PREFIX + user_id(activity))
         if _bot_removed(activity):
             for key in keys:
-                self.ctx.store.delete_reference(key)
+                await self.ctx.store.delete_reference(key)
             return
         reference = _reference(activity)
         for key in keys:
-            self.ctx.store.save_reference(key, "user" if key.startswith(USER_KEY_PREFIX) else kind, reference)
+            await self.ctx.store.save_reference(
+                key, "user" if key.startswith(USER_KEY_PREFIX) else kind, reference
+            )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -292,7 +299,7 @@ class TeamsAdapter(ChatAdapter[Activity, Activity]):
         await self._send(USER_KEY_PREFIX + user, reply)
 
     async def _send(self, key: str, reply: Reply) -> None:
-        stored = self.ctx.store.reference(key)
+        stored = await self.ctx.store.reference(key)
         if stored is None:
             raise LookupError(
                 f"no Teams conversation reference stored for {key!r}: the bot must be installed there"

@@ -30,7 +30,7 @@ def _refuse(msg: Message, ctx: Context, action: str) -> Reply | None:
     """A refusal for a non-admin (audited), or None when ``msg`` comes from an admin."""
     if ctx.is_admin(msg):
         return None
-    ctx.store.audit(f"{msg.platform}:{msg.user}", action, "refused")
+    ctx.record("audit", ctx.store.audit(f"{msg.platform}:{msg.user}", action, "refused"))
     logger.info("Admin command %s refused for a non-admin on %s", action, msg.platform)
     return _admin_reply(t("admin.refused", command=action))
 
@@ -48,7 +48,7 @@ async def run_reload(ctx: Context, admin: str) -> ReloadReport:
     detail = (
         f"{report.previous_version}->{report.version}" if report.ok else f"{len(report.problems)} problems"
     )
-    ctx.store.audit(admin, "reload", outcome, detail)
+    ctx.record("audit", ctx.store.audit(admin, "reload", outcome, detail))
     ctx.metrics.reloads.labels(outcome).inc()
     ctx.metrics.entries.set(len(ctx.knowledge.current.kb.entries))
     return report
@@ -139,7 +139,7 @@ async def handle_status(msg: Message, ctx: Context, argument: str) -> Reply:
     refused = _refuse(msg, ctx, "status")
     if refused is not None:
         return refused
-    return _admin_reply(status(ctx))
+    return _admin_reply(await status(ctx))
 
 
 @command("stats", "stats", "statistik")
@@ -148,4 +148,4 @@ async def handle_stats(msg: Message, ctx: Context, argument: str) -> Reply:
     refused = _refuse(msg, ctx, "stats")
     if refused is not None:
         return refused
-    return _admin_reply(statistics(ctx))
+    return _admin_reply(await statistics(ctx))

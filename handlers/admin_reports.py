@@ -68,7 +68,7 @@ def group_questions(texts: list[str], threshold: float = SIMILAR) -> list[Group]
     return sorted(groups, key=lambda g: -g.count)
 
 
-def status(ctx: Context) -> str:
+async def status(ctx: Context) -> str:
     """The whole ``status`` reply: knowledge, last reload, schedule, failed posts."""
     kb = ctx.knowledge.current.kb
     lines = [
@@ -84,23 +84,23 @@ def status(ctx: Context) -> str:
         t("admin.status.document", organization=d.organization, document=d.title, entries=len(d.entries))
         for d in kb.documents
     ]
-    last = ctx.store.last_audit("reload", ("ok", "failed"))
+    last = await ctx.store.last_audit("reload", ("ok", "failed"))
     if last is None:
         lines.append(t("admin.status.no_reload"))
     else:
         lines.append(
             t("admin.status.last_reload", at=last[0], admin=last[1], outcome=last[3], detail=last[4])
         )
-    lines += ["", *_schedule_lines(ctx)]
+    lines += ["", *await _schedule_lines(ctx)]
     return "\n".join(lines)
 
 
-def _schedule_lines(ctx: Context) -> list[str]:
+async def _schedule_lines(ctx: Context) -> list[str]:
     lines: list[str] = []
     if ctx.scheduler is None:
         lines.append(t("admin.status.no_scheduler"))
     else:
-        posts = ctx.scheduler.upcoming(UPCOMING)
+        posts = await ctx.scheduler.upcoming(UPCOMING)
         lines.append(t("admin.status.upcoming") if posts else t("admin.status.no_upcoming"))
         lines += [
             t(
@@ -113,7 +113,7 @@ def _schedule_lines(ctx: Context) -> list[str]:
             )
             for p in posts
         ]
-    failed = ctx.store.post_records("failed", limit=FAILED)
+    failed = await ctx.store.post_records("failed", limit=FAILED)
     lines.append(t("admin.status.failures") if failed else t("admin.status.no_failures"))
     lines += [
         t(
@@ -129,9 +129,9 @@ def _schedule_lines(ctx: Context) -> list[str]:
     return lines
 
 
-def statistics(ctx: Context) -> str:
+async def statistics(ctx: Context) -> str:
     """The whole ``stats`` reply as plain text."""
-    answered, declined = ctx.store.answer_counts()
+    answered, declined = await ctx.store.answer_counts()
     total = answered + declined
     lines = [
         t("admin.stats.rate", rate=round(100 * answered / total), answered=answered, declined=declined)
@@ -139,7 +139,7 @@ def statistics(ctx: Context) -> str:
         else t("admin.stats.no_questions"),
         "",
     ]
-    groups = group_questions(ctx.store.unanswered())
+    groups = group_questions(await ctx.store.unanswered())
     if groups:
         lines.append(
             t("admin.stats.unanswered", days=ctx.settings.question_retention_days, top=TOP_QUESTIONS)
@@ -150,12 +150,12 @@ def statistics(ctx: Context) -> str:
     else:
         lines.append(t("admin.stats.no_unanswered", days=ctx.settings.question_retention_days))
     lines.append("")
-    lines += _feedback_lines(ctx)
+    lines += await _feedback_lines(ctx)
     return "\n".join(lines)
 
 
-def _feedback_lines(ctx: Context) -> list[str]:
-    votes = ctx.store.feedback()
+async def _feedback_lines(ctx: Context) -> list[str]:
+    votes = await ctx.store.feedback()
     if not votes:
         return [t("admin.stats.no_feedback")]
     kb = ctx.knowledge.current.kb

@@ -95,7 +95,10 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     ctx.metrics.questions.labels(msg.platform).inc()
     ctx.metrics.answers.labels("answered" if reply.answered else "declined").inc()
     if reply.answered or reply.score is not None:  # a question, not an empty or unreadable message
-        ctx.store.record_answer(reply.answered, None if reply.answered else clean(question))
+        ctx.record(
+            "answer statistics",
+            ctx.store.record_answer(reply.answered, None if reply.answered else clean(question)),
+        )
     return reply
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from handlers.answer_cache import AnswerCache
 from handlers.conversations import ConversationMemory
+from handlers.services import StoreError
 from knowledge.reload import Reloader
 
 if TYPE_CHECKING:
@@ -30,6 +33,11 @@ class Poster(Protocol):
     async def post(self, target: str, reply: Reply) -> None: ...
 
     async def direct(self, user: str, reply: Reply) -> None: ...
+
+
+logger = logging.getLogger(__name__)
+
+MAX_PENDING_RECORDS = 1000  # statistics and audit writes waiting for the database; more are dropped
 
 
 def _utcnow() -> datetime:
@@ -55,10 +63,41 @@ class Context:
     conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
     answers: AnswerCache = field(init=False)  # replies to questions asked again (handlers.answer_cache)
     reloader: Reloader = field(init=False)
+    _records: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reloader = Reloader(self.knowledge, self.settings.knowledge_dir)
         self.answers = AnswerCache(self.settings.answer_cache)
+
+    def record(self, what: str, write: Coroutine[Any, Any, Any]) -> None:
+        """Write ``what`` (statistics, a vote, the audit log) to the store without waiting for it.
+
+        A reply never waits for the database and never fails because of it: a write that fails
+        (the disk is full, another process holds the lock) is logged with SQLite's reason only,
+        never the data, and counted in ``/metrics`` as ``grundlagbot_errors_total{where="storage"}``.
+        """
+        if len(self._records) >= MAX_PENDING_RECORDS:
+            write.close()
+            logger.warning(
+                "Dropped a %s write: %d writes are waiting for the database", what, len(self._records)
+            )
+            self.metrics.errors.labels("storage").inc()
+            return
+        task = asyncio.get_running_loop().create_task(self._record(what, write))
+        self._records.add(task)
+        task.add_done_callback(self._records.discard)
+
+    async def _record(self, what: str, write: Awaitable[Any]) -> None:
+        try:
+            await write
+        except StoreError as exc:
+            logger.warning("Could not record %s: %s", what, exc)
+            self.metrics.errors.labels("storage").inc()
+
+    async def settle(self) -> None:
+        """Wait for the writes :meth:`record` started (before the store is closed)."""
+        while self._records:
+            await asyncio.gather(*self._records)
 
     def is_admin(self, msg: Message) -> bool:
         return msg.verified and f"{msg.platform}:{msg.user}" in self.settings.admins

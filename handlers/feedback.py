@@ -23,6 +23,6 @@ def record(ctx: Context, entry_id: str, up: bool, *, language: Language = "da") 
     if entry is None:
         logger.info("Feedback for an unknown knowledge entry ignored")
         return Reply(text=t("feedback.unknown", language), answered=False, language=language)
-    ctx.store.record_feedback(entry.id, up, day=ctx.clock().date())
+    ctx.record("feedback", ctx.store.record_feedback(entry.id, up, day=ctx.clock().date()))
     logger.info("Feedback %s recorded for %s", "up" if up else "down", entry.id)
     return Reply(text=t("feedback.thanks_up" if up else "feedback.thanks_down", language), language=language)

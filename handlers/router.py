@@ -4,9 +4,10 @@ A message whose first word is a command word goes to that command's handler with
 text as its argument; every other message is a question. Commands that take no argument are only
 commands when they stand alone, so "status på sygefravær" is still a question.
 
-This is also the one error boundary: a :class:`UserFacingError` becomes its own message; anything
-else is logged with its traceback (never with the user or the text) and the user gets a short
-apology.
+This is also the one error boundary: a :class:`UserFacingError` becomes its own message; a
+:class:`~handlers.services.StoreError` (the database is locked or full) is logged without a
+traceback, counted, and the user is asked to try again; anything else is logged with its traceback
+(never with the user or the text) and the user gets a short apology.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 from handlers.context import Context, Handler
 from handlers.language import language_of
 from handlers.messages import Message, Reply, UserFacingError
+from handlers.services import StoreError
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,10 @@ async def dispatch(msg: Message, ctx: Context) -> Reply:
         return await cmd.handler(msg, ctx, argument)
     except UserFacingError as exc:
         return Reply(text=str(exc), answered=False, language=language)
+    except StoreError as exc:  # a command that needs the database (abonner, stats) while it is unusable
+        logger.warning("A %s command could not use the database: %s", msg.platform, exc)
+        ctx.metrics.errors.labels("storage").inc()
+        return Reply(text=t("error.storage", language), answered=False, language=language)
     except Exception:
         # The one broad except: whatever went wrong, the user gets an apology, not a traceback.
         logger.exception("Handling a %s message failed (%s)", msg.platform, cmd.name if cmd else "question")

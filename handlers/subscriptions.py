@@ -56,9 +56,9 @@ def default_organization(ctx: Context) -> str | None:
     return orgs[0] if len(orgs) == 1 else None
 
 
-def channel_organization(ctx: Context, msg: Message) -> str | None:
+async def channel_organization(ctx: Context, msg: Message) -> str | None:
     """The organisation a channel follows: its subscription, else the asker's, else the default."""
-    subscribed = [o for p, c, o in ctx.store.subscriptions() if p == msg.platform and c == msg.channel]
+    subscribed = [o for p, c, o in await ctx.store.subscriptions() if p == msg.platform and c == msg.channel]
     return subscribed[0] if subscribed else msg.organization or default_organization(ctx)
 
 
@@ -86,7 +86,7 @@ async def handle_subscribe(msg: Message, ctx: Context, argument: str) -> Reply:
     """Subscribe this channel to an organisation's weekly theme."""
     language = msg.language
     org = _choose(ctx, msg, argument, language)
-    if not ctx.store.subscribe(msg.platform, msg.channel, org):
+    if not await ctx.store.subscribe(msg.platform, msg.channel, org):
         return Reply(text=t("subscribe.already", language, organization=org), language=language)
     schedule = ctx.settings.schedule
     day = t("scheduler.weekdays", language).split(",")[WEEKDAYS.index(schedule.theme_day)].strip()
@@ -100,7 +100,7 @@ async def handle_subscribe(msg: Message, ctx: Context, argument: str) -> Reply:
 async def handle_unsubscribe(msg: Message, ctx: Context, argument: str) -> Reply:
     """Remove this channel from the weekly theme."""
     language = msg.language
-    removed = ctx.store.unsubscribe(msg.platform, msg.channel)
+    removed = await ctx.store.unsubscribe(msg.platform, msg.channel)
     return Reply(text=t("unsubscribe.done" if removed else "unsubscribe.none", language), language=language)
 
 
@@ -109,7 +109,7 @@ async def handle_chair(msg: Message, ctx: Context, argument: str) -> Reply:
     """Register (or with ``stop``, unregister) the sender as a MED chair of an organisation."""
     language = msg.language
     if argument.strip().casefold() in STOP_WORDS:
-        removed = ctx.store.remove_chair(msg.platform, msg.user)
+        removed = await ctx.store.remove_chair(msg.platform, msg.user)
         return Reply(
             text=t("chair.removed" if removed else "chair.not_registered", language), language=language
         )
@@ -119,7 +119,7 @@ async def handle_chair(msg: Message, ctx: Context, argument: str) -> Reply:
         (c.name for c in ctx.settings.schedule.committees if c.organization == org),
         t("chair.default_committee", language),
     )
-    ctx.store.add_chair(msg.platform, msg.user, org, committee)
+    await ctx.store.add_chair(msg.platform, msg.user, org, committee)
     lines = [t("chair.done", language, committee=committee, organization=org)]
     if msg.platform == "teams" and not msg.is_direct:
         lines.append(t("chair.personal", language))

@@ -553,5 +553,13 @@ _add(
             "da": "Beklager, der gik noget galt hos mig. Prøv igen om lidt.",
             "en": "Sorry, something went wrong on my side. Please try again in a moment.",
         },
+        "error.storage": {
+            "da": "Jeg kan ikke gemme eller hente det lige nu. Prøv igen om lidt.",
+            "en": "I cannot save or look that up right now. Please try again in a moment.",
+        },
+        "error.busy": {
+            "da": "Der er travlt lige nu, så jeg når ikke at svare. Prøv igen om et øjeblik.",
+            "en": "I am busy right now and cannot answer. Please try again in a moment.",
+        },
     }
 )

@@ -25,7 +25,7 @@ async def handle_theme(msg: Message, ctx: Context, argument: str) -> Reply:
     """This week's theme (in a pause week: the next one) of the channel's organisation."""
     language = msg.language
     kb = ctx.knowledge.current.kb
-    org = channel_organization(ctx, msg) or next(iter(theme_organizations(kb)), None)
+    org = await channel_organization(ctx, msg) or next(iter(theme_organizations(kb)), None)
     if org is None:
         raise UserFacingError(t("scheduler.theme.none", language))
     calendar = ThemeCalendar.from_settings(ctx.settings.schedule)
@@ -50,7 +50,7 @@ async def handle_wheel(msg: Message, ctx: Context, argument: str) -> Reply:
     kb = ctx.knowledge.current.kb
     if not kb.wheels:
         raise UserFacingError(t("scheduler.wheel.nothing", language))
-    org = channel_organization(ctx, msg)
+    org = await channel_organization(ctx, msg)
     wheel = kb.wheel(org) if org else None
     if wheel is None and msg.organization is not None:  # never another organisation's as the asker's
         raise UserFacingError(t("scheduler.wheel.none_for", language, organization=msg.organization))

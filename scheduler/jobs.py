@@ -16,8 +16,16 @@ from handlers import wheel as annual_wheel
 from handlers.context import Context
 from handlers.messages import Reply
 from handlers.rotation import ThemeCalendar, week_period
+from handlers.services import StoreError
 from scheduler.delivery import Courier
-from scheduler.plan import REMINDER_JOB, THEME_JOB, chair_targets, theme_organizations, theme_targets
+from scheduler.plan import (
+    REMINDER_JOB,
+    THEME_JOB,
+    chair_targets,
+    registered,
+    theme_organizations,
+    theme_targets,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +60,14 @@ async def post_weekly_theme(
         logger.info("Week %s is a pause week: no weekly theme", week_period(day))
         return []
     kb = ctx.knowledge.current.kb
+    known = await registered(ctx.store)
     outcomes = []
     for org in theme_organizations(kb):
         entry = calendar.pick(kb.themes(org), day)
         if entry is None:
             continue
         reply = compose.theme_reply(entry, day)
-        targets = theme_targets(ctx.settings, ctx.store, org)
+        targets = theme_targets(ctx.settings, known, org)
         if dry_run and not targets:
             outcomes.append(Outcome(THEME_JOB, week_period(day), "-", "no-targets", reply.title or "", reply))
         for target in targets:
@@ -76,9 +85,10 @@ async def post_med_reminders(
     """DM every MED chair the årshjul items whose reminder is due on ``day`` (see wheel.due)."""
     courier = courier or Courier()
     kb = ctx.knowledge.current.kb
+    known = await registered(ctx.store)
     outcomes = []
     for wheel in kb.wheels:
-        targets = chair_targets(ctx.settings, ctx.store, wheel.organization)
+        targets = chair_targets(ctx.settings, known, wheel.organization)
         for occ in annual_wheel.due(wheel, day):
             entry = kb.entry(occ.item.entry) if occ.item.entry else None
             reply = compose.reminder_reply(wheel, occ, entry)
@@ -109,21 +119,29 @@ async def _post(
     title = reply.title or ""
     platform, _, address = target.partition(":")
     if dry_run:
-        done = ctx.store.post_status(job, period, target) == "posted"
+        done = await ctx.store.post_status(job, period, target) == "posted"
         return Outcome(job, period, target, "already" if done else "dry-run", title, reply)
     poster = ctx.posters.get(platform)
     if poster is None:
         return Outcome(
             job, period, target, "skipped", title, reply, f"no {platform} connection in this process"
         )
-    if not ctx.store.claim_post(job, period, target, pending_for=PENDING_LEASE_SECONDS):
+    try:
+        claim = await ctx.store.claim_post(job, period, target, pending_for=PENDING_LEASE_SECONDS)
+    except StoreError as exc:  # without a claim, posting could double a post: try again next run
+        logger.error("Could not claim %s %s for %s: %s", job, period, platform, exc)
+        ctx.metrics.errors.labels("storage").inc()
+        return Outcome(job, period, target, "failed", title, reply, f"database: {exc}")
+    if claim is None:
         return Outcome(job, period, target, "already", title, reply)
 
     async def send() -> None:
         await (poster.direct(address, reply) if direct else poster.post(address, reply))
 
     result = await courier.deliver(send, target)
-    ctx.store.finish_post(job, period, target, ok=result.ok, attempts=result.attempts, error=result.error)
+    await ctx.store.finish_post(
+        job, period, target, ok=result.ok, attempts=result.attempts, error=result.error
+    )
     ctx.metrics.posts.labels(job, "posted" if result.ok else "failed").inc()
     if result.ok:
         logger.info("Posted %s %s to %s", job, period, platform)

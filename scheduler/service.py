@@ -29,7 +29,7 @@ from handlers.rotation import ThemeCalendar
 from handlers.services import PostRecord
 from scheduler.delivery import Courier
 from scheduler.jobs import post_med_reminders, post_weekly_theme
-from scheduler.plan import PlannedPost, plan
+from scheduler.plan import PlannedPost, plan, registered
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class SchedulerService:
         await post_med_reminders(self.ctx, self.now().date(), courier=self.courier)
 
     async def run_purge(self) -> None:
-        removed = self.ctx.store.purge_questions(
+        removed = await self.ctx.store.purge_questions(
             self.ctx.settings.question_retention_days, today=self.now().date()
         )
         logger.info(
@@ -170,17 +170,16 @@ class SchedulerService:
         job = self.scheduler.get_job(job_id)
         return getattr(job, "next_run_time", None) if job is not None else None
 
-    def upcoming(self, n: int = 5) -> list[PlannedPost]:
+    async def upcoming(self, n: int = 5) -> list[PlannedPost]:
         """The next ``n`` scheduled posts, with their targets."""
         now = self.now()
-        posts = plan(
-            self.ctx.knowledge.current.kb, self.ctx.settings, self.ctx.store, now.date(), weeks=n + 5
-        )
+        known = await registered(self.ctx.store)
+        posts = plan(self.ctx.knowledge.current.kb, self.ctx.settings, known, now.date(), weeks=n + 5)
         return [p for p in posts if p.at >= now][:n]
 
-    def failures(self, limit: int = 10) -> list[PostRecord]:
+    async def failures(self, limit: int = 10) -> list[PostRecord]:
         """Posts that failed after their retries and have not been posted since."""
-        return self.ctx.store.post_records("failed", limit=limit)
+        return await self.ctx.store.post_records("failed", limit=limit)
 
 
 def setup_scheduler(app: web.Application, ctx: Context) -> None:

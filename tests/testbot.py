@@ -53,7 +53,9 @@ class TestBot:
             conversation=conversation,
             organization=organization,
         )
-        return await dispatch(msg, self.ctx)
+        reply = await dispatch(msg, self.ctx)
+        await self.ctx.settle()  # the statistics written in the background, as a test reads them
+        return reply
 
     def close(self) -> None:
         self.ctx.store.close()

@@ -17,9 +17,24 @@ import pytest
 from bot.cli import build_parser
 from bot.cli_schedule import run_post, run_schedule
 from bot.storage import Storage
+from handlers.services import PostRecord
 from tests.aiohttp_types import AiohttpServer
 from tests.bot.slack_fakes import FakeSlack
 from tests.scheduler.helpers import ALLEROD, settings
+
+
+def subscribe(db: Path, channel: str) -> None:
+    store = Storage(db)
+    asyncio.run(store.subscribe("slack", channel, ALLEROD))
+    store.close()
+
+
+async def records(db: Path, status: str | None = None) -> list[PostRecord]:
+    store = Storage(db)
+    try:
+        return await store.post_records(status)
+    finally:
+        store.close()
 
 
 def run(argv: list[str], db: Path, fake: FakeSlack | None = None) -> int:
@@ -62,7 +77,7 @@ def test_schedule_shows_subscribed_channels_as_targets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    Storage(db).subscribe("slack", "C0THEME", ALLEROD)
+    subscribe(db, "C0THEME")
     assert run(["schedule", "--from", "2027-01-04", "--weeks", "1"], db) == 0
     table = capsys.readouterr().out
     line = next(row for row in table.splitlines() if ALLEROD in row and "weekly-theme" in row)
@@ -73,7 +88,7 @@ async def test_post_posts_once_per_week_and_dry_run_posts_nothing(
     tmp_path: Path, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    Storage(db).subscribe("slack", "C0THEME", ALLEROD)
+    await asyncio.to_thread(subscribe, db, "C0THEME")
 
     async def post(*argv: str) -> int:
         return await asyncio.to_thread(run, ["post", "weekly-theme", *argv], db, fake_slack)
@@ -81,7 +96,7 @@ async def test_post_posts_once_per_week_and_dry_run_posts_nothing(
     assert await post("--date", "2027-01-04", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "Ugens tema" in out and "dry-run" in out and "slack:C0THEME" in out
-    assert fake_slack.posts() == [] and Storage(db).post_records() == []
+    assert fake_slack.posts() == [] and await records(db) == []
 
     assert await post("--date", "2027-01-04") == 0
     assert await post("--date", "2027-01-04") == 0
@@ -109,13 +124,13 @@ async def test_post_exits_1_when_a_post_failed(
     refusing = RefusingSlack()
     refusing.port = (await aiohttp_server(refusing.app())).port
     db = tmp_path / "bot.sqlite3"
-    Storage(db).subscribe("slack", "C0GONE", ALLEROD)
+    await asyncio.to_thread(subscribe, db, "C0GONE")
 
     code = await asyncio.to_thread(run, ["post", "weekly-theme", "--date", "2027-01-04"], db, refusing)
 
     assert code == 1 and "channel_not_found" in capsys.readouterr().out
     assert len(refusing.posts("C0GONE")) == 1  # refused for good: not retried
-    assert Storage(db).post_records("failed")[0].target == "slack:C0GONE"
+    assert (await records(db, "failed"))[0].target == "slack:C0GONE"
 
 
 async def test_post_med_reminders_dms_the_chairs(

@@ -472,7 +472,7 @@ async def test_feedback_for_an_unknown_entry_is_not_stored(bot: Bot) -> None:
     assert await bot.click(FEEDBACK_UP, "no-such-entry", "f3") == 200
     (reply,) = await bot.reply_to("f3")
     assert escape(t("feedback.unknown", "da")) in reply.text()
-    assert bot.ctx.store.feedback() == {}
+    assert await bot.ctx.store.feedback() == {}
 
 
 # -- Socket Mode and the scheduler's poster ------------------------------------------------------

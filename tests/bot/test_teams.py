@@ -108,7 +108,7 @@ async def test_personal_chat_gets_the_same_answer_as_slack(
     assert_shows(call, expected)
     assert call.body["replyToId"] == activity("message_personal", url)["id"]
     assert call.body["recipient"]["id"] == "29:1a2b3c-employee-teams-id"
-    mapping = ctx.store.reference(teams.USER_KEY_PREFIX + EMPLOYEE_AAD)  # for direct messages later
+    mapping = await ctx.store.reference(teams.USER_KEY_PREFIX + EMPLOYEE_AAD)  # for direct messages later
     assert mapping is not None and mapping["conversation"]["id"] == PERSONAL
     assert "name" not in mapping["user"]  # the ids address the chat; the name is not kept
 
@@ -139,7 +139,7 @@ async def test_channel_message_without_a_mention_is_not_answered_but_remembered(
     assert await post(client, body) in (200, 201)
 
     assert fake.calls == []
-    stored = ctx.store.reference(CHANNEL)
+    stored = await ctx.store.reference(CHANNEL)
     assert stored is not None and stored["conversation"]["id"] == CHANNEL
     assert "user" not in stored  # a channel reference keeps no person
 
@@ -199,7 +199,7 @@ async def test_channel_subscribes_and_then_gets_proactive_posts_there(
 
     assert await post(client, body) in (200, 201)
 
-    [(platform, channel, subscribed)] = ctx.store.subscriptions()
+    [(platform, channel, subscribed)] = await ctx.store.subscriptions()
     assert (platform, channel) == ("teams", CHANNEL)  # the channel, not the thread of the command
     assert fake.sent(body["conversation"]["id"])  # the confirmation, in the thread
     await ctx.posters[platform].post(channel, Reply(text=f"Ugens tema for {subscribed}"))
@@ -229,10 +229,10 @@ async def test_conversation_update_stores_a_reference(
 
     assert await post(client, activity("conversation_update", url)) in (200, 201)
 
-    stored = ctx.store.reference(CHANNEL)
+    stored = await ctx.store.reference(CHANNEL)
     assert stored is not None
     assert stored["serviceUrl"] == url and stored["bot"]["id"] == "28:bot-app-id"
-    assert [key for key, _ in ctx.store.references("channel")] == [CHANNEL]
+    assert [key for key, _ in await ctx.store.references("channel")] == [CHANNEL]
     assert fake.calls == []
 
 
@@ -291,7 +291,7 @@ async def test_bot_removed_forgets_the_conversation(
         "conversation_update", url, membersAdded=None, membersRemoved=[{"id": "28:bot-app-id"}]
     )
     await post(client, removed)
-    assert ctx.store.reference(CHANNEL) is None
+    assert await ctx.store.reference(CHANNEL) is None
 
 
 async def test_malformed_bodies_get_4xx_and_nothing_is_sent(
@@ -450,7 +450,7 @@ async def test_feedback_click_is_counted_and_thanked(
     assert await post(client, activity("card_submit", url, value=votes[1])) in (200, 201)
 
     entry_id = votes[1]["entry"]
-    assert ctx.store.feedback() == {entry_id: (0, 1)}
+    assert await ctx.store.feedback() == {entry_id: (0, 1)}
     thanks = fake.sent(PERSONAL)[-1]
     assert thanks.body["text"] == t("feedback.thanks_down", "da")
 
@@ -462,7 +462,7 @@ async def test_a_forged_card_value_is_treated_as_an_ordinary_message(
     client = await aiohttp_client(create_app(ctx))
     forged = activity("card_submit", url, value={"grundlagbot": "feedback", "entry": 7, "up": "yes"})
     assert await post(client, forged) in (200, 201)
-    assert ctx.store.feedback() == {}
+    assert await ctx.store.feedback() == {}
 
 
 async def test_echoed_text_cannot_mention_or_inject_markup(
@@ -553,7 +553,7 @@ async def test_flow_group_chat_answers_only_when_mentioned(ctx: Context) -> None
     [reply] = adapter.activity_buffer
     expected = await same_as_slack(ctx, "hvem kontakter jeg om mobning")
     assert reply.summary == teams_render.plain_text(expected)
-    assert ctx.store.references("groupChat")[0][0] == "19:groupchat-meeting@thread.v2"
+    assert (await ctx.store.references("groupChat"))[0][0] == "19:groupchat-meeting@thread.v2"
 
 
 async def test_flow_admin_is_known_by_the_aad_object_id(testbot: MakeBot) -> None:
@@ -571,12 +571,12 @@ async def test_flow_admin_is_known_by_the_aad_object_id(testbot: MakeBot) -> Non
 async def test_flow_installation_maps_the_user_to_the_personal_chat(ctx: Context) -> None:
     adapter = flow_adapter(ctx)
     await adapter.receive_activity(recorded("installation_update"))
-    stored = ctx.store.reference(teams.USER_KEY_PREFIX + CHAIR_AAD)
+    stored = await ctx.store.reference(teams.USER_KEY_PREFIX + CHAIR_AAD)
     assert stored is not None and stored["conversation"]["id"] == "a:1personal-conversation-c1"
     assert stored["user"] == {"id": "29:1a2b3c-chair-teams-id", "aadObjectId": CHAIR_AAD}  # no name
     assert adapter.activity_buffer == []
     await adapter.receive_activity(recorded("installation_update", action="remove"))
-    assert ctx.store.reference("a:1personal-conversation-c1") is None
+    assert await ctx.store.reference("a:1personal-conversation-c1") is None
     with pytest.raises(LookupError):  # uninstalled: no more direct messages to that user
         await teams.TeamsAdapter(adapter, ctx, None).direct(CHAIR_AAD, Reply(text="x"))
 

@@ -82,7 +82,7 @@ async def test_a_non_admin_is_refused_politely_and_nothing_happens(
     assert reply.text == t("admin.refused", command=name) and not reply.answered
     assert before.kb.version not in reply.text and organization not in reply.text
     assert ctx.knowledge.current is before and reloads(ctx, "ok") == reloads(ctx, "failed") == 0
-    [(_, who, _, outcome, _)] = ctx.store.audit_log()
+    [(_, who, _, outcome, _)] = await ctx.store.audit_log()
     assert (who, outcome) == (f"slack:{EMPLOYEE}", "refused")
 
 
@@ -123,7 +123,7 @@ async def test_reload_says_what_changed_per_document_with_version_and_time(
     assert gone[0].id in line
     assert reply.ephemeral
     assert reloads(ctx, "ok") == 1 and entries_gauge(ctx) == len(new.entries)
-    [(at, who, action, outcome, detail)] = ctx.store.audit_log()
+    [(at, who, action, outcome, detail)] = await ctx.store.audit_log()
     assert (who, action, outcome) == (f"slack:{ADMIN}", "reload", "ok") and new.version in detail
     assert abs(datetime.fromisoformat(at) - datetime.now(UTC)) < timedelta(minutes=1)
 
@@ -142,7 +142,7 @@ async def test_a_broken_file_is_listed_as_file_line_message_and_old_knowledge_an
     assert before.kb.version in reply.text and not reply.answered
     assert ctx.knowledge.current is before
     assert reloads(ctx, "failed") == 1 and reloads(ctx, "ok") == 0
-    assert ctx.store.audit_log()[0][1:4] == (f"slack:{ADMIN}", "reload", "failed")
+    assert (await ctx.store.audit_log())[0][1:4] == (f"slack:{ADMIN}", "reload", "failed")
     question = await say(bot, entry.questions[0], user=EMPLOYEE)
     assert question.answered and question.entry_id == entry.id
 
@@ -180,8 +180,9 @@ async def test_sighup_reloads_and_is_audited_as_the_signal(
     document_files(kdir)[organizations_with_one_file(kdir)[0]].unlink()
 
     await reload_from_signal(ctx)
+    await ctx.settle()
 
-    assert [row[1:4] for row in ctx.store.audit_log()] == [
+    assert [row[1:4] for row in await ctx.store.audit_log()] == [
         (SIGNAL_ADMIN, "reload", "ok"),
         (SIGNAL_ADMIN, "reload", "failed"),
     ]
@@ -195,8 +196,8 @@ async def test_status_shows_version_counts_last_reload_and_failed_posts(bot: Tes
     await say(bot, "reload")
     for _ in range(3):
         await say(bot, "reload", user=EMPLOYEE)  # refused attempts are not the last reload
-    ctx.store.claim_post("weekly-theme", "2030-W02", "C0FAILING")
-    ctx.store.finish_post(
+    await ctx.store.claim_post("weekly-theme", "2030-W02", "C0FAILING")
+    await ctx.store.finish_post(
         "weekly-theme", "2030-W02", "C0FAILING", ok=False, attempts=3, error="channel_not_found"
     )
 
@@ -222,7 +223,7 @@ async def test_status_lists_the_next_scheduled_posts(bot: TestBot, ctx: Context)
 
     ctx.clock = lambda: datetime(2030, 1, 2, 12, 0, tzinfo=UTC)
     ctx.scheduler = SchedulerService(ctx)  # not started: status only reads the plan
-    posts = ctx.scheduler.upcoming(5)
+    posts = await ctx.scheduler.upcoming(5)
     assert posts
 
     reply = await say(bot, "status")
@@ -243,13 +244,13 @@ async def test_stats_groups_unanswered_questions_and_shows_feedback_and_answer_r
         "hvad er der til frokost i dag",
         "hvornår lukker kantinen",
     ):
-        ctx.store.record_answer(False, text)
+        await ctx.store.record_answer(False, text)
     for _ in range(6):
-        ctx.store.record_answer(True)
+        await ctx.store.record_answer(True)
     liked, disliked = kb.entries[0], kb.entries[1]
     for up in (True, True, False):
-        ctx.store.record_feedback(liked.id, up)
-    ctx.store.record_feedback(disliked.id, False)
+        await ctx.store.record_feedback(liked.id, up)
+    await ctx.store.record_feedback(disliked.id, False)
 
     reply = await say(bot, "stats")
 
@@ -301,22 +302,22 @@ async def test_the_database_holds_no_user_or_channel_next_to_question_text(
                 holding.append(table)
                 assert not any(w in c for c in columns for w in ("user", "channel", "conversation", "admin"))
                 assert not any(user in c or channel in c for c in cells)
-    assert "hvad er der til frokost i kantinen i morgen" in ctx.store.unanswered()
+    assert "hvad er der til frokost i kantinen i morgen" in await ctx.store.unanswered()
     assert holding, "the unanswered question was not stored at all"
 
 
-def test_purge_deletes_question_texts_older_than_the_retention(ctx: Context) -> None:
+async def test_purge_deletes_question_texts_older_than_the_retention(ctx: Context) -> None:
     today = date(2030, 6, 1)
     for age in (200, 91, 90, 1, 0):
-        ctx.store.record_answer(
+        await ctx.store.record_answer(
             False, f"spørgsmål stillet for {age} dage siden", day=today - timedelta(days=age)
         )
 
-    assert ctx.store.purge_questions(90, today=today) == 2
+    assert await ctx.store.purge_questions(90, today=today) == 2
 
-    assert ctx.store.unanswered() == [f"spørgsmål stillet for {age} dage siden" for age in (90, 1, 0)]
-    assert ctx.store.answer_counts() == (0, 5)  # the counts stay; only the texts go
-    assert ctx.store.purge_questions(90, today=today) == 0
+    assert await ctx.store.unanswered() == [f"spørgsmål stillet for {age} dage siden" for age in (90, 1, 0)]
+    assert await ctx.store.answer_counts() == (0, 5)  # the counts stay; only the texts go
+    assert await ctx.store.purge_questions(90, today=today) == 0
     # Gone from the file as well: not left in freed pages or the write-ahead log.
     files = [p for p in ctx.settings.db_path.parent.iterdir() if p.name.startswith(ctx.settings.db_path.name)]
     raw = b"".join(p.read_bytes() for p in files)
@@ -330,11 +331,11 @@ async def test_the_daily_purge_job_uses_the_configured_retention(ctx: Context) -
     now = datetime(2030, 6, 1, 1, 30, tzinfo=UTC)
     ctx.clock = lambda: now
     for age in (31, 30):
-        ctx.store.record_answer(False, f"{age} dage gammelt", day=now.date() - timedelta(days=age))
+        await ctx.store.record_answer(False, f"{age} dage gammelt", day=now.date() - timedelta(days=age))
     service = SchedulerService(ctx)
     fire = service.triggers()[PURGE_JOB_ID].get_next_fire_time(None, now.astimezone(service.tz))
     assert fire is not None and fire - now <= timedelta(days=1)
 
     await service.run_purge()
 
-    assert ctx.store.unanswered() == ["30 dage gammelt"]
+    assert await ctx.store.unanswered() == ["30 dage gammelt"]

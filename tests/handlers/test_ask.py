@@ -173,4 +173,4 @@ async def test_the_chat_handler_keeps_an_unanswered_question_without_the_user(
     await bot.send("sundhedstjek")
     reply = await bot.send("hvad er der til frokost")
     assert not reply.answered
-    assert store.answer_counts() == (1, 1) and store.unanswered() == ["hvad er der til frokost"]
+    assert await store.answer_counts() == (1, 1) and await store.unanswered() == ["hvad er der til frokost"]

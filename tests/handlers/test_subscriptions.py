@@ -36,7 +36,7 @@ def ctx(testbot: MakeBot) -> Context:
 )
 async def test_subscribe_matches_the_organisation_loosely(ctx: Context, typed: str) -> None:
     reply = await say(ctx, typed)
-    assert ctx.store.subscriptions() == [("slack", "C0THEME", ALBERTSLUND)]
+    assert await ctx.store.subscriptions() == [("slack", "C0THEME", ALBERTSLUND)]
     assert ALBERTSLUND in reply.text and "09:00" in reply.text
     assert reply.language == ("en" if typed.startswith("subscribe") else "da")
 
@@ -44,7 +44,10 @@ async def test_subscribe_matches_the_organisation_loosely(ctx: Context, typed: s
 async def test_subscribe_with_aliases_and_without_danish_letters(ctx: Context) -> None:
     await say(ctx, "abonner alleroed", channel="C1")
     await say(ctx, "abonner Lyngby", channel="C2")
-    assert ctx.store.subscriptions() == [("slack", "C1", ALLEROD), ("slack", "C2", "Lyngby-Taarbæk Kommune")]
+    assert await ctx.store.subscriptions() == [
+        ("slack", "C1", ALLEROD),
+        ("slack", "C2", "Lyngby-Taarbæk Kommune"),
+    ]
 
 
 async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(testbot: MakeBot) -> None:
@@ -52,7 +55,7 @@ async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(
 
     ctx = make_context(testbot, channels=(OrgChannels(ALLEROD), OrgChannels(ALBERTSLUND)))
     reply = await say(ctx, "abonner")
-    assert ctx.store.subscriptions() == [("slack", "C0THEME", ALLEROD)]
+    assert await ctx.store.subscriptions() == [("slack", "C0THEME", ALLEROD)]
     assert reply.text == t("subscribe.done", "da", organization=ALLEROD, day="mandag", time="09:00")
     again = await say(ctx, "abonner")
     assert again.text == t("subscribe.already", "da", organization=ALLEROD)
@@ -61,14 +64,14 @@ async def test_subscribe_without_an_organisation_uses_the_first_one_in_app_yaml(
 async def test_subscribe_without_a_default_lists_the_choices(testbot: MakeBot) -> None:
     ctx = testbot(schedule=ScheduleSettings()).ctx  # no channels in app.yaml, so no first one
     reply = await say(ctx, "abonner")
-    assert not reply.answered and ctx.store.subscriptions() == []
+    assert not reply.answered and await ctx.store.subscriptions() == []
     for org in (ALLEROD, ALBERTSLUND, "Lyngby-Taarbæk Kommune"):
         assert org in reply.text
 
 
 async def test_subscribe_to_an_unknown_organisation_says_which_exist(ctx: Context) -> None:
     reply = await say(ctx, "abonner Vordingborg")
-    assert "Vordingborg" in reply.text and ALLEROD in reply.text and ctx.store.subscriptions() == []
+    assert "Vordingborg" in reply.text and ALLEROD in reply.text and await ctx.store.subscriptions() == []
 
 
 async def test_unsubscribe_removes_only_this_channel(ctx: Context) -> None:
@@ -77,7 +80,7 @@ async def test_unsubscribe_removes_only_this_channel(ctx: Context) -> None:
     assert (await say(ctx, "afmeld", channel="C1")).text == t("unsubscribe.done", "da")
     assert (await say(ctx, "afmeld", channel="C1")).text == t("unsubscribe.none", "da")
     assert (await say(ctx, "unsubscribe", channel="C1")).text == t("unsubscribe.none", "en")
-    assert ctx.store.subscriptions() == [("slack", "C2", ALLEROD)]
+    assert await ctx.store.subscriptions() == [("slack", "C2", ALLEROD)]
 
 
 async def test_afmeld_with_more_words_is_a_question_not_the_command(ctx: Context) -> None:
@@ -87,10 +90,11 @@ async def test_afmeld_with_more_words_is_a_question_not_the_command(ctx: Context
 
 async def test_medformand_registers_and_unregisters_a_chair(ctx: Context) -> None:
     reply = await say(ctx, "medformand allerød", platform="teams", channel="19:c@thread.tacv2", user="aad-1")
-    assert ctx.store.chairs() == [("teams", "aad-1", ALLEROD, "Hovedudvalget")]  # the committee in app.yaml
+    chairs = await ctx.store.chairs()
+    assert chairs == [("teams", "aad-1", ALLEROD, "Hovedudvalget")]  # the committee in app.yaml
     assert "Hovedudvalget" in reply.text and t("chair.personal", "da") in reply.text  # asked in a channel
     await say(ctx, "medformand Albertslund, Skolernes MED", platform="teams", user="aad-2", direct=True)
-    assert ("teams", "aad-2", ALBERTSLUND, "Skolernes MED") in ctx.store.chairs()
+    assert ("teams", "aad-2", ALBERTSLUND, "Skolernes MED") in await ctx.store.chairs()
     assert (await say(ctx, "medformand stop", platform="teams", user="aad-1")).text == t(
         "chair.removed", "da"
     )
@@ -144,4 +148,6 @@ async def test_slash_abonner_subscribes_the_slack_channel(
     assert (await client.post("/slack/events", data=body, headers=headers)).status == 200
 
     [confirmation] = await fake_slack.wait(lambda c: c.kind == "response_url" and c.method == "sub")
-    assert ALLEROD in confirmation.text() and ctx.store.subscriptions() == [("slack", "C0THEME", ALLEROD)]
+    assert ALLEROD in confirmation.text() and await ctx.store.subscriptions() == [
+        ("slack", "C0THEME", ALLEROD)
+    ]

@@ -79,7 +79,7 @@ async def test_a_rate_limited_post_is_retried_and_arrives_once(
     assert [o.status for o in outcomes] == ["posted"]
     calls = fake_slack.posts("C0THEME")
     assert len(calls) == 2 and calls[0].text() == calls[1].text()  # the refused call and its retry
-    assert ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
+    assert await ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
     [again] = await post_weekly_theme(ctx, JAN_4, courier=quick())
     assert again.status == "already" and len(fake_slack.posts("C0THEME")) == 2
 
@@ -95,14 +95,14 @@ async def test_a_post_that_keeps_failing_is_recorded_then_retried_next_run(
     [failed] = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert failed.status == "failed" and "ratelimited" in failed.detail
-    [record] = ctx.store.post_records("failed")
+    [record] = await ctx.store.post_records("failed")
     assert (record.job, record.period, record.target) == ("weekly-theme", "2027-W01", "slack:C0THEME")
     assert (
         b'grundlagbot_scheduled_posts_total{job="weekly-theme",outcome="failed"} 1.0' in ctx.metrics.render()
     )
     fake_slack.fail["chat.postMessage"] = 0
     assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
-    assert ctx.store.post_records("failed") == []
+    assert await ctx.store.post_records("failed") == []
 
 
 async def test_a_refused_post_is_not_retried() -> None:
@@ -159,7 +159,7 @@ async def test_dry_run_posts_nothing_and_claims_nothing(testbot: MakeBot, fake_s
     assert subscribed.status == "dry-run" and "Ugens tema" in subscribed.reply.text
     # The organisations nobody subscribed to yet are shown too, so the preview shows every post.
     assert {o.status for o in outcomes if o is not subscribed} == {"no-targets"} and len(outcomes) > 1
-    assert fake_slack.posts() == [] and ctx.store.post_records() == []
+    assert fake_slack.posts() == [] and await ctx.store.post_records() == []
     assert [o.status for o in await post_weekly_theme(ctx, JAN_4, courier=quick())] == ["posted"]
 
 
@@ -182,7 +182,7 @@ async def test_a_subscribed_teams_channel_gets_the_theme(
     channel = mention["conversation"]["id"].split(";")[0]
     mention["text"] = mention["text"].split("</at>")[0] + "</at> abonner Allerød"
     assert (await client.post("/api/messages", json=mention)).status in (200, 201)
-    assert ctx.store.subscriptions() == [("teams", channel, ALLEROD)]
+    assert await ctx.store.subscriptions() == [("teams", channel, ALLEROD)]
     confirmation = len(fake.sent(channel))
 
     outcomes = await post_weekly_theme(ctx, JAN_4, courier=quick())
@@ -206,7 +206,7 @@ async def test_med_chairs_get_their_reminder_on_slack_and_teams(
     personal = activity("message_personal", url)
     personal["text"] = "medformand Allerød, Skoleområdets MED"
     assert (await client.post("/api/messages", json=personal)).status in (200, 201)
-    [(platform, user, org, committee)] = ctx.store.chairs()
+    [(platform, user, org, committee)] = await ctx.store.chairs()
     assert (platform, org, committee) == ("teams", ALLEROD, "Skoleområdets MED")
     teams_chat = personal["conversation"]["id"]
     before = len(fake.sent(teams_chat))
@@ -236,23 +236,24 @@ async def test_a_teams_target_without_a_stored_conversation_fails_without_retryi
 ) -> None:
     fake, _ = connector
     ctx = make_context(testbot)
-    ctx.store.subscribe("teams", "19:never-installed@thread.tacv2", ALLEROD)
+    await ctx.store.subscribe("teams", "19:never-installed@thread.tacv2", ALLEROD)
 
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
     assert outcome.status == "failed" and "no Teams conversation reference" in outcome.detail
-    assert fake.calls == [] and ctx.store.post_records("failed")[0].attempts == 1
+    assert fake.calls == [] and (await ctx.store.post_records("failed"))[0].attempts == 1
 
 
 async def test_a_platform_without_a_connection_is_skipped_not_claimed(testbot: MakeBot) -> None:
     ctx = make_context(testbot)  # no Slack settings: no Slack poster
     await say(ctx, "abonner")
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
-    assert outcome.status == "skipped" and ctx.store.post_records() == []
+    assert outcome.status == "skipped" and await ctx.store.post_records() == []
 
 
-def test_storage_leaves_a_fresh_pending_claim_alone(tmp_path: Path) -> None:
+async def test_storage_leaves_a_fresh_pending_claim_alone(tmp_path: Path) -> None:
     store = Storage(tmp_path / "bot.sqlite3")
-    assert store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=900)
-    assert not store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=900)  # another replica
-    assert store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=0)  # an abandoned claim
+    assert await store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=900)
+    # another replica's fresh claim is left alone
+    assert not await store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=900)
+    assert await store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=0)  # an abandoned claim

@@ -78,7 +78,7 @@ async def test_a_post_missed_during_downtime_is_caught_up_at_start(
         lambda c: c.method == "chat.postMessage" and c.body["channel"] == f"D{CHAIR}"
     )
     assert "Personale- og arbejdsmiljøpolitikken gjort kendt" in dm.text()  # week 3's item, due 4 January
-    assert ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
+    assert await ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "posted"
 
 
 async def test_status_can_show_the_next_posts_and_the_failures(
@@ -88,26 +88,26 @@ async def test_status_can_show_the_next_posts_and_the_failures(
     await say(ctx, "abonner")
     service = SchedulerService(ctx, quick())
 
-    coming = service.upcoming(5)
+    coming = await service.upcoming(5)
 
     assert len(coming) == 5 and [p.at for p in coming] == sorted(p.at for p in coming)
     assert all(p.at >= local(2027, 1, 4, 9, 30) for p in coming)
     assert coming[0].job == "med-reminder" and coming[0].at == local(2027, 1, 11, 8, 0)
     assert any(p.targets == ("slack:C0THEME",) for p in coming)
-    assert service.failures() == []
+    assert await service.failures() == []
     fake_slack.fail["chat.postMessage"] = 100
     without_client_retries(ctx)
     await service.run_weekly_theme()
-    [failure] = service.failures()
+    [failure] = await service.failures()
     assert failure.target == "slack:C0THEME" and failure.period == "2027-W01"
 
 
 async def test_the_daily_purge_removes_old_unanswered_questions(testbot: MakeBot) -> None:
     now = local(2027, 6, 1, 3, 30)
     ctx = make_context(testbot, now=now)
-    ctx.store.record_answer(False, "hvad er der til frokost", day=(now - timedelta(days=91)).date())
-    ctx.store.record_answer(False, "hvornår er der julefrokost", day=(now - timedelta(days=10)).date())
+    await ctx.store.record_answer(False, "hvad er der til frokost", day=(now - timedelta(days=91)).date())
+    await ctx.store.record_answer(False, "hvornår er der julefrokost", day=(now - timedelta(days=10)).date())
 
     await SchedulerService(ctx, quick()).run_purge()
 
-    assert ctx.store.unanswered() == ["hvornår er der julefrokost"]
+    assert await ctx.store.unanswered() == ["hvornår er der julefrokost"]
