@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.config import ConfigError, load_settings
+from handlers.services import StoreError
 from handlers.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -158,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         _print_config_error(exc)
         return 2
+    except StoreError as exc:  # the database cannot be opened: its path and SQLite's reason
+        print(f"grundlagbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

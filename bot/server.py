@@ -32,11 +32,16 @@ CONTEXT: web.AppKey[Context] = web.AppKey("context", Context)
 def build_context(settings: Settings, knowledge: KnowledgeService | None = None) -> Context:
     """Load the knowledge (unless given, loaded already) and open the database: everything a
     handler needs."""
+    store = Storage(settings.db_path)  # first: a database that cannot be used fails at once
     if knowledge is None:
-        knowledge = KnowledgeService(settings.knowledge_dir)
+        try:
+            knowledge = KnowledgeService(settings.knowledge_dir)
+        except BaseException:
+            store.close()
+            raise
     metrics = Metrics()
     metrics.entries.set(len(knowledge.current.kb.entries))
-    return Context(settings=settings, knowledge=knowledge, store=Storage(settings.db_path), metrics=metrics)
+    return Context(settings=settings, knowledge=knowledge, store=store, metrics=metrics)
 
 
 async def healthz(request: web.Request) -> web.Response:

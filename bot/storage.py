@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -96,9 +97,9 @@ class Storage:
 
     def _open(self, busy_timeout: float, *, schema: bool = True) -> sqlite3.Connection:
         db: sqlite3.Connection | None = None
+        if self.path != ":memory:":
+            _check_path(Path(self.path))
         try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
             )
@@ -408,8 +409,24 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE post_log ADD COLUMN ref TEXT")
 
 
+def _check_path(path: Path) -> None:
+    """The mistakes SQLite reports only as "unable to open database file", named plainly."""
+    if path.is_dir():
+        raise StoreError(f"cannot use the database {path}: it is a directory, not a database file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use the database {path}: cannot create its folder ({_reason(exc)})"
+        ) from exc
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StoreError(f"cannot use the database {path}: the file or its folder is read-only")
+
+
 def _reason(exc: BaseException) -> str:
     """What went wrong, in the words of SQLite or the operating system; never a statement's data."""
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
+    if str(exc) == "unable to open database file":
+        return "cannot open or create the file (is its folder writable?)"
     return str(exc) or type(exc).__name__

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import os
+import re
+import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.storage import Storage
 
 
@@ -46,3 +53,55 @@ async def test_feedback_counts_per_entry(tmp_path: Path) -> None:
     await store.record_feedback("a", up=True)
     await store.record_feedback("a", up=False)
     assert await store.feedback() == {"a": (2, 1)}
+
+
+def _not_sqlite(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("these are notes, not a database\n" * 100, encoding="utf-8")
+    return path
+
+
+def _truncated(tmp_path: Path) -> Path:
+    path = tmp_path / "bot.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE filler (x TEXT)")
+    db.executemany("INSERT INTO filler VALUES (?)", [("x" * 200,)] * 2000)
+    db.commit()
+    db.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # a copy cut off half way
+    return path
+
+
+def _read_only(tmp_path: Path) -> Path:
+    if os.geteuid() == 0:  # root writes into any folder: a read-only file system then
+        return Path("/proc/grundlagbot.sqlite3")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder / "bot.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_read_only, "read-only|cannot open or create"),
+        (_not_sqlite, "not a database"),
+        (lambda tmp: tmp, "is a directory"),
+        (_truncated, "malformed"),
+        (lambda tmp: _not_sqlite(tmp) / "bot.sqlite3", "cannot create its folder"),
+    ],
+    ids=["read-only folder", "not SQLite", "a directory", "truncated", "a file as its folder"],
+)
+def test_serve_with_an_unusable_database_names_it_and_exits_1(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], Path],
+    reason: str,
+) -> None:
+    path = make(tmp_path)
+    monkeypatch.setenv("GRUNDLAGBOT_DB", str(path))
+    assert main(["serve", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and re.search(reason, err) and "Traceback" not in err
