@@ -28,6 +28,12 @@ class Metrics:
         self.errors = Counter(
             "grundlagbot_errors", "Errors while handling a message or job", ["where"], registry=r
         )
+        self.busy = Counter(
+            "grundlagbot_busy",
+            "Questions turned away with 'busy, try again' because the reply queue was full",
+            ["platform"],
+            registry=r,
+        )
         self.entries = Gauge(
             "grundlagbot_knowledge_entries", "Entries in the serving knowledge base", registry=r
         )

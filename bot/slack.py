@@ -59,9 +59,11 @@ from bot.slack_render import (
 from handlers import feedback
 from handlers.adapter import ChatAdapter
 from handlers.context import Context
+from handlers.language import language_of
 from handlers.messages import Message, Reply
 from handlers.router import dispatch
 from handlers.services import StoreError
+from handlers.texts import t
 
 logger = logging.getLogger(__name__)
 
@@ -185,12 +187,14 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
     # command or a click is one person waiting for their own answer: it is answered right after its
     # ack(), in its own task, as bolt runs listeners.
     async def on_event(self, event: dict[str, Any], body: dict[str, Any], context: Mapping[str, Any]) -> None:
+        self.replies.hold()
         msg = self.receive(SlackEvent(event, body, context))
-        if msg is not None:
-            await self.replies.put(self.answer(msg))
+        if msg is not None and not self.replies.offer(self.answer(msg)):
+            await self.busy(msg)
 
     # -- the slash command ----------------------------------------------------------------------
     async def on_slash(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        self.replies.hold()
         await ack()
         text = str(command.get("text") or "")
         channel = str(command.get("channel_id") or "")
@@ -203,6 +207,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
     async def on_suggestion(
         self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
     ) -> None:
+        self.replies.hold()
         await ack()
         channel = channel_of(body)
         msg = to_message(
@@ -219,11 +224,13 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
             await self.answer(msg)
 
     async def on_share(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        self.replies.hold()
         await ack()
         msg = to_message(action.get("value"), user_of(body), channel_of(body), body)
         await self.respond(msg, respond, "in_channel", delete_original=True)
 
     async def on_feedback(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        self.replies.hold()
         await ack()
         language = str(action.get("block_id") or "").partition(":")[2]
         reply = feedback.record(
@@ -252,6 +259,14 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         await self.poster.direct(user, reply)
 
     # -- answering ------------------------------------------------------------------------------
+    async def busy(self, msg: Message) -> None:
+        """The reply queue is full: tell the asker to try again, in their language, and count it."""
+        self.ctx.metrics.busy.labels(self.platform).inc()
+        language = language_of(self.ctx.knowledge.current, msg.text)
+        text = escape(t("error.busy", language))
+        call = self.client.chat_postMessage(channel=msg.channel, thread_ts=msg.thread, text=text)
+        await deliver(self.ctx, call)
+
     async def answer(self, msg: Message) -> None:
         """Answer ``msg`` in its conversation (and thread) with chat.postMessage."""
         reply = await dispatch(msg, self.ctx)

@@ -79,6 +79,10 @@ class SlackPoster:
         await self.post(str(channel.get("id") or user), reply)
 
 
+QUEUE_LIMIT = 200  # answers waiting for a worker; beyond that, the asker is told to try again
+DRAIN_SECONDS = 25.0  # at shutdown, how long acknowledged questions may take to be answered
+
+
 class ReplyQueue:
     """Answers to events are composed by a few workers, not by one task per event.
 
@@ -91,18 +95,54 @@ class ReplyQueue:
     A composed answer is posted by :meth:`send` in a task of its own (up to ``sending`` at once), so
     a worker composes the next answer while Slack takes the last one: replies are not held to
     ``workers`` round trips to Slack at a time.
+
+    The queue is bounded (:data:`QUEUE_LIMIT`): under overload :meth:`offer` refuses, and the
+    adapter answers "busy, try again" instead of letting memory grow. At a graceful shutdown
+    (SIGTERM) every acknowledged question is answered first: the queued ones, the replies being
+    posted, and the slash commands and clicks being answered in bolt's tasks (:meth:`hold`), for
+    up to :data:`DRAIN_SECONDS`.
     """
 
-    def __init__(self, ctx: Context, workers: int = 4, sending: int = 64) -> None:
+    def __init__(self, ctx: Context, workers: int = 4, sending: int = 64, limit: int | None = None) -> None:
         self.ctx = ctx
         self.workers = workers
-        self.queue: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue()
+        self.queue: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue(limit or QUEUE_LIMIT)
         self.tasks: list[asyncio.Task[None]] = []
         self._sending = asyncio.Semaphore(sending)
         self._deliveries: set[asyncio.Task[bool]] = set()
+        self.held: set[asyncio.Task[Any]] = set()
 
-    async def put(self, job: Coroutine[Any, Any, None]) -> None:
-        await self.queue.put(job)
+    def offer(self, job: Coroutine[Any, Any, None]) -> bool:
+        """Queue ``job``; False (and ``job`` is dropped) when the queue is full."""
+        try:
+            self.queue.put_nowait(job)
+        except asyncio.QueueFull:
+            job.close()
+            return False
+        return True
+
+    def hold(self) -> None:
+        """The calling task answers an acknowledged request: shutdown waits for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.held.add(task)
+            task.add_done_callback(self.held.discard)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until nothing is queued or held (or ``timeout``); False if something was left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                if self.held:  # a held task may still queue an answer: wait for it first
+                    await asyncio.wait_for(asyncio.wait(set(self.held)), deadline - loop.time())
+                await asyncio.wait_for(self.queue.join(), deadline - loop.time())  # queued and in hand
+                if self._deliveries:  # composed and being posted
+                    await asyncio.wait_for(asyncio.wait(set(self._deliveries)), deadline - loop.time())
+            except TimeoutError:
+                return False
+            if not self.held and self.queue.empty() and not self._deliveries:
+                return True
 
     async def send(self, delivery: Coroutine[Any, Any, bool]) -> None:
         """Run ``delivery`` (a :func:`deliver`) in its own task; waits only while ``sending`` run."""
@@ -120,18 +160,14 @@ class ReplyQueue:
             self.ctx.metrics.errors.labels("slack").inc()
 
     def run_with(self, app: web.Application) -> None:
-        """Start the workers with the server; at shutdown, finish what is queued (briefly)."""
+        """Start the workers with the server; at shutdown, answer what was acknowledged."""
 
         async def start(_: web.Application) -> None:
             self.tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
 
         async def stop(_: web.Application) -> None:
-            try:
-                await asyncio.wait_for(self.queue.join(), timeout=5)
-                if self._deliveries:
-                    await asyncio.wait(self._deliveries, timeout=5)
-            except TimeoutError:
-                logger.warning("Stopped with %d Slack replies not sent", self.queue.qsize())
+            if not await self.drain(DRAIN_SECONDS):
+                logger.warning("Stopped with %d Slack replies not sent", self.queue.qsize() + len(self.held))
             for task in self.tasks:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)

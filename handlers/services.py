@@ -129,6 +129,8 @@ class Metrics(Protocol):
     @property
     def errors(self) -> Counter: ...  # by where
     @property
+    def busy(self) -> Counter: ...  # questions turned away under overload, by platform
+    @property
     def entries(self) -> Gauge: ...
 
     def render(self) -> bytes: ...  # the text of GET /metrics

@@ -14,14 +14,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-from bot import storage
+from bot import slack_client, storage
 from bot.server import create_app
 from bot.storage import Storage
 from handlers.services import StoreError
 from handlers.texts import t
-from tests.aiohttp_types import AiohttpClient
-from tests.bot.slack_fakes import FakeSlack, Signer
+from tests.aiohttp_types import AiohttpClient, AiohttpServer
+from tests.bot.slack_fakes import FakeSlack, Signer, payload
 from tests.bot.test_slack import EMPLOYEE, HEALTH_CHECK, Bot, dm, slack_context
 from tests.testbot import MakeBot
 
@@ -162,3 +163,83 @@ async def test_event_ids_expire_and_are_swept(tmp_path: Path, monkeypatch: pytes
     assert await store.first_delivery("Ev1")  # remembered no longer
     assert await store._all("SELECT event_id FROM slack_events") == [("Ev1",)]
     store.close()
+
+
+# -- 10 and 19: a bounded reply queue, drained at shutdown -----------------------------------------
+class SlowSlack(FakeSlack):
+    """A Slack that takes ``delay`` seconds over every reply."""
+
+    delay = 0.5
+
+    async def _api(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.delay)
+        return await super()._api(request)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.delay)
+        return await super()._response(request)
+
+
+@pytest.fixture
+async def slow_slack(aiohttp_server: AiohttpServer) -> SlowSlack:
+    fake = SlowSlack()
+    fake.port = (await aiohttp_server(fake.app())).port or 0
+    return fake
+
+
+async def test_at_shutdown_every_acknowledged_question_is_answered(
+    aiohttp_client: AiohttpClient, slow_slack: SlowSlack, testbot: MakeBot
+) -> None:
+    ctx = slack_context(testbot, slow_slack)
+    http = await aiohttp_client(create_app(ctx))
+    signer = Signer()
+    for i in range(4):
+        form = payload("slash_command", text=HEALTH_CHECK, response_url=slow_slack.response_url(f"stop{i}"))
+        body, headers = signer.form(form)
+        assert (await http.post("/slack/events", data=body, headers=headers)).status == 200
+    for i in range(8):
+        body, headers = signer.json(dm(HEALTH_CHECK, f"Ev0STOP{i}", channel=f"D0STOP{i}"))
+        assert (await http.post("/slack/events", data=body, headers=headers)).status == 200
+
+    await http.close()  # the graceful shutdown SIGTERM starts: the answers are sent before it ends
+
+    slashes = [c for c in slow_slack.calls if c.kind == "response_url" and HEALTH_ANSWER in c.text()]
+    events = [c for c in slow_slack.calls if c.method == "chat.postMessage" and HEALTH_ANSWER in c.text()]
+    assert len(slashes) == 4 and len(events) == 8
+
+
+async def test_at_shutdown_slash_commands_being_answered_are_finished(
+    aiohttp_client: AiohttpClient, slow_slack: SlowSlack, testbot: MakeBot
+) -> None:
+    http = await aiohttp_client(create_app(slack_context(testbot, slow_slack)))
+    form = payload("slash_command", text=HEALTH_CHECK, response_url=slow_slack.response_url("last"))
+    body, headers = Signer().form(form)
+    assert (await http.post("/slack/events", data=body, headers=headers)).status == 200
+
+    await http.close()  # nothing is queued; the answer is on its way in bolt's task
+
+    assert [c for c in slow_slack.calls if c.kind == "response_url" and HEALTH_ANSWER in c.text()]
+
+
+async def test_when_the_reply_queue_is_full_the_asker_is_told_to_try_again(
+    aiohttp_client: AiohttpClient, slow_slack: SlowSlack, testbot: MakeBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slack_client, "QUEUE_LIMIT", 2)  # 4 workers busy with one answer each, 2 waiting
+    ctx = slack_context(testbot, slow_slack)
+    http = await aiohttp_client(create_app(ctx))
+    signer = Signer()
+    for i in range(10):
+        text = HEALTH_CHECK if i % 2 else "how often can I get a health check"
+        body, headers = signer.json(dm(text, f"Ev0BUSY{i}", channel=f"D0BUSY{i}"))
+        assert (await http.post("/slack/events", data=body, headers=headers)).status == 200
+    await http.close()
+
+    posts = {c.body["channel"]: c.body["text"] for c in slow_slack.calls if c.method == "chat.postMessage"}
+    busy = {
+        channel for channel, text in posts.items() if text in (t("error.busy", "da"), t("error.busy", "en"))
+    }
+    assert len(posts) == 10  # every asker heard back: an answer, or "try again"
+    assert 4 <= len(busy) <= 6  # 4 workers hold one answer each, 2 wait (some may finish meanwhile)
+    english = {f"D0BUSY{i}" for i in range(0, 10, 2)}
+    assert all(posts[c] == t("error.busy", "en" if c in english else "da") for c in busy)
+    assert f'grundlagbot_busy_total{{platform="slack"}} {len(busy)}.0' in ctx.metrics.render().decode()
