@@ -110,6 +110,7 @@ def load_knowledge(paths: Path | Sequence[Path]) -> KnowledgeBase:
         wheels=tuple(builder.wheels),
         version=digest.hexdigest()[:12],
         loaded_at=datetime.now(UTC),
+        shared_files=tuple(builder.shared_files),
         path=str(paths if isinstance(paths, Path) else ",".join(str(p) for p in paths)),
     )
     logger.info("Loaded %d entries from %d files (version %s)", len(kb.entries), len(files), kb.version)
@@ -218,6 +219,7 @@ class _Builder:
     ids: dict[str, tuple[str, int]] = field(default_factory=dict)
     refs: list[tuple[str, str, int, str]] = field(default_factory=list)  # id, file, line, what
     wheel_refs: list[tuple[str, str, int, str, str]] = field(default_factory=list)  # ... and organisation
+    shared_files: list[str] = field(default_factory=list)  # glossary and wheel files
     file: str = ""
 
     # -- helpers -----------------------------------------------------------------------------
@@ -326,8 +328,10 @@ class _Builder:
         if "document" in keys:
             self.add_document(root)
         elif keys == {"glossary"}:
+            self.shared_files.append(file)
             self.add_glossary(root.value[0][1])
         elif keys == {"wheel"}:
+            self.shared_files.append(file)
             self.add_wheel(root.value[0][1])
         elif keys & {"glossary", "wheel"}:
             self.problem(root, "a glossary or wheel file must have only that one top-level key")

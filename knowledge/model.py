@@ -171,6 +171,12 @@ class KnowledgeBase:
     version: str  # content hash of the files: changes whenever the knowledge changes
     loaded_at: datetime
     path: str = ""
+    shared_files: tuple[str, ...] = ()  # the files of the glossary and the wheels, as loaded
+
+    @property
+    def content(self) -> str:
+        """The content hash alone (``version`` may carry the number of the build after a dot)."""
+        return self.version.partition(".")[0]
 
     # Computed once per knowledge base (it never changes): health checks, help and feedback ask often.
     @cached_property

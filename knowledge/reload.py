@@ -8,6 +8,12 @@ finishes on the snapshot it holds and the next one sees the new knowledge. Anyth
 syntax, schema, an entry another entry now steals its question from) leaves the serving
 knowledge as it was and comes back as ``file:line: message`` problems.
 
+Two safeguards keep the admin from locking themselves out. A reload that removes a shared file
+(the glossary, ``synonyms.yaml``, or an årshjul) is refused: without it every answer that leans on
+it changes at once, and the self-check compares against that. And files whose content has served
+before in this process (the ones the bot started with, or an earlier reload) are trusted without
+the self-check, so putting back what was there always works.
+
 Loading, indexing and checking are CPU work of up to a second or two: they run in a worker
 thread so the event loop keeps answering questions meanwhile. Reloads are serialised by an asyncio lock:
 a second reload waits for the first and then compares against what the first put in service.
@@ -31,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 DRIFT = 5.0  # points (of 100) an existing entry may fall behind the best match of its own question
 CHECK_DEPTH = 5  # matches looked at to find an entry's own score
+SHARED_FILE_GONE = (
+    "this shared file is gone, and a reload does not remove a shared file: every answer that uses "
+    "it would change at once. Put it back and reload, or restart the bot to run without it"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class Reloader:
         self.service = service
         self.path = path
         self._lock = asyncio.Lock()
+        self._served = {service.current.kb.content}  # contents known good: they have served
 
     async def reload(self) -> ReloadReport:
         """Load, validate, build, check and swap; never raises for bad knowledge files."""
@@ -94,6 +105,7 @@ class Reloader:
                 return ReloadReport(False, old.kb.version, old.kb.version, seconds, problems=tuple(problems))
             # The swap: one attribute assignment. Answers in flight keep the snapshot they hold.
             self.service.current = new
+            self._served.add(new.kb.content)
             report = _report(old.kb, new.kb, changes, seconds)
             logger.info(
                 "Reloaded knowledge %s -> %s in %d ms (+%d -%d ~%d entries)",
@@ -114,6 +126,11 @@ class Reloader:
             where = self._name(exc.filename or self.path)
             return None, [Problem(where, 1, f"cannot be read: {exc.strerror}")], []
         changes = diff(old.kb, new.kb)
+        gone = sorted(_shared(old.kb) - _shared(new.kb))
+        if gone:
+            return None, [Problem(name, 1, SHARED_FILE_GONE) for name in gone], changes
+        if new.kb.content in self._served:  # these very files have served: nothing to check
+            return new, [], changes
         # Entries compete only within their organisation, so an edit can break only the entries
         # of organisations it touches; a glossary edit touches them all.
         scope = None if old.kb.glossary != new.kb.glossary else {c.organization for c in changes}
@@ -130,6 +147,18 @@ class Reloader:
         except ValueError:
             return str(file)
         return relative.as_posix() if relative.parts else str(file)
+
+
+def _shared(kb: KnowledgeBase) -> set[str]:
+    """The shared files of ``kb``, named relative to the directory it was loaded from."""
+    root = Path(kb.path)
+    names = set()
+    for file in kb.shared_files:
+        try:
+            names.add(Path(file).relative_to(root).as_posix())
+        except ValueError:
+            names.add(Path(file).name)
+    return names
 
 
 def answers_itself(matcher: Matcher, entry: Entry, margin: float = 0.0) -> bool:

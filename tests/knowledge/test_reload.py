@@ -242,3 +242,40 @@ async def test_a_vanished_knowledge_directory_is_a_problem_not_a_crash(
 
     assert not report.ok and service.current is before
     assert [p.file for p in report.problems] == [str(kdir)]
+
+
+async def test_removing_a_shared_file_is_refused_and_putting_it_back_is_accepted(
+    reloader: Reloader, service: KnowledgeService, kdir: Path
+) -> None:
+    started = service.current.version
+    english = "who do I contact about bullying?"
+    assert answer(service.current, english).answered
+    synonyms = kdir / "synonyms.yaml"
+    away = synonyms.rename(kdir / "synonyms.txt")
+
+    refused = await reloader.reload()
+    assert not refused.ok and service.current.version == started
+    assert [(p.file, p.line) for p in refused.problems] == [("synonyms.yaml", 1)]
+    assert "shared file is gone" in refused.problems[0].message
+
+    away.rename(synonyms)
+    report = await reloader.reload()
+    assert report.ok and report.version != started
+    assert answer(service.current, english).answered
+
+
+async def test_the_files_the_bot_started_with_can_always_be_reloaded(
+    reloader: Reloader, service: KnowledgeService, kdir: Path
+) -> None:
+    started = service.current.kb.content
+    original = {p: p.read_bytes() for p in kdir.rglob("*.yaml")}
+    (kdir / "synonyms.yaml").write_text("glossary: {}\n", encoding="utf-8")  # emptied, not removed
+    emptied = await reloader.reload()
+    assert emptied.ok, emptied.problems  # nothing answers worse without synonyms than with none
+
+    for path, data in original.items():
+        path.write_bytes(data)
+    report = await reloader.reload()
+
+    assert report.ok, report.problems  # the self-check would hold it against the emptied glossary
+    assert service.current.kb.content == started
