@@ -67,6 +67,13 @@ ITEM_KEYS = {
 }  # fmt: skip
 DEFAULT_LEAD_DAYS = 14
 
+# Size limits, checked before a file is read: the shipped files are at most 150 kB and 0.6 MB
+# together; indexing takes about 3 s a MB and a lot of memory, so a pasted PDF dump or a runaway
+# export is refused at once instead of stalling a reload (README, "Knowledge files").
+MAX_FILE_BYTES = 1_000_000
+MAX_TOTAL_BYTES = 5_000_000
+MAX_FILES = 200
+
 
 def knowledge_files(paths: Path | Sequence[Path]) -> list[Path]:
     """The ``*.yaml`` files a path (or list of paths) names: directories are searched, sorted."""
@@ -86,9 +93,11 @@ def load_knowledge(paths: Path | Sequence[Path]) -> KnowledgeBase:
     """
     files = knowledge_files(paths)
     problems: list[Problem] = []
+    where = str(paths if isinstance(paths, Path) else (paths[0] if paths else "."))
     if not files:
-        where = str(paths if isinstance(paths, Path) else (paths[0] if paths else "."))
         raise KnowledgeError([Problem(where, 1, "no knowledge files (*.yaml) found")])
+    if too_big := size_problems(files, where):
+        raise KnowledgeError(too_big)
     builder = _Builder(problems)
     digest = hashlib.sha256()
     complete = True
@@ -115,6 +124,42 @@ def load_knowledge(paths: Path | Sequence[Path]) -> KnowledgeBase:
     )
     logger.info("Loaded %d entries from %d files (version %s)", len(kb.entries), len(files), kb.version)
     return kb
+
+
+def size_problems(files: Sequence[Path], where: str) -> list[Problem]:
+    """Files over :data:`MAX_FILE_BYTES`, or too many or too large together, from their sizes alone."""
+    problems: list[Problem] = []
+    total = 0
+    for path in files:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue  # reading it will say what is wrong
+        total += size
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    f"the file is {_mb(size)}; a knowledge file may be at most {_mb(MAX_FILE_BYTES)}: "
+                    "split it into several files",
+                )
+            )
+    if len(files) > MAX_FILES:
+        problems.append(Problem(where, 1, f"{len(files)} knowledge files; at most {MAX_FILES} are read"))
+    if total > MAX_TOTAL_BYTES and not problems:
+        problems.append(
+            Problem(
+                where,
+                1,
+                f"the knowledge files come to {_mb(total)} together; at most {_mb(MAX_TOTAL_BYTES)} are read",
+            )
+        )
+    return problems
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def _read(path: Path, problems: list[Problem]) -> str | None:

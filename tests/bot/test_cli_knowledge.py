@@ -158,6 +158,17 @@ def test_check_points_at_a_broken_file(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 1 and out.splitlines()[-1] == expected and out.startswith(f"Checking {kdir}: 4 files")
 
 
+def test_check_refuses_a_file_over_the_size_limit(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    kdir = tmp_path / "k"
+    shutil.copytree(knowledge_sets.MINI, kdir)
+    (kdir / "eksport.yaml").write_bytes(b"document: x\n" + b"#" * 1_100_000 + b"\n")
+    code, out, _ = run(capsys, "check", str(kdir))
+    assert code == 1 and out.splitlines() == [
+        f"{kdir / 'eksport.yaml'}:1: the file is 1.1 MB; a knowledge file may be at most 1.0 MB: "
+        "split it into several files"
+    ]
+
+
 def test_eval_prints_accuracy_and_each_miss(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"
     cases.write_text(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from knowledge import loader
 from knowledge.loader import load_knowledge
 from knowledge.model import KnowledgeError, Problem
 from tests.knowledge.knowledge_sets import MINI, REAL
@@ -218,3 +220,24 @@ def test_situations_roles_and_small_talk_are_read_from_the_glossary(kdir: Path) 
     assert g.synonyms["holdt udenfor"] == ("mobning",) and "mobning" in g.english["left out"]
     assert g.roles == {"leaders": ("som leder",)} and g.small_talk["thanks"] == ("tak",)
     assert g.facts == ("hvor mange",)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(kdir: Path) -> None:
+    huge = kdir / "eksport.yaml"
+    with huge.open("wb") as f:
+        f.truncate(50_000_000)  # 50 MB (of nothing: a sparse file, quick to make)
+    started = time.monotonic()
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kdir)
+    assert time.monotonic() - started < 1
+    assert [(p.file, p.line) for p in err.value.problems] == [(str(huge), 1)]
+    assert "50.0 MB" in err.value.problems[0].message and "at most 1.0 MB" in err.value.problems[0].message
+
+
+def test_too_many_bytes_or_files_together_are_refused(kdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(KnowledgeError, match=r"together; at most 0\.0 MB"):
+        load_knowledge(kdir)
+    monkeypatch.setattr(loader, "MAX_FILES", 2)
+    with pytest.raises(KnowledgeError, match=r"4 knowledge files; at most 2"):
+        load_knowledge(kdir)

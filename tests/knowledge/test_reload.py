@@ -279,3 +279,15 @@ async def test_the_files_the_bot_started_with_can_always_be_reloaded(
 
     assert report.ok, report.problems  # the self-check would hold it against the emptied glossary
     assert service.current.kb.content == started
+
+
+async def test_a_file_over_the_size_limit_is_refused_at_once(
+    reloader: Reloader, service: KnowledgeService, kdir: Path
+) -> None:
+    before = service.current.version
+    with (kdir / "eksport.yaml").open("wb") as f:
+        f.truncate(50_000_000)
+    report = await reloader.reload()
+    assert not report.ok and report.seconds < 1 and service.current.version == before
+    assert [(p.file, p.line) for p in report.problems] == [("eksport.yaml", 1)]
+    assert "a knowledge file may be at most 1.0 MB" in report.problems[0].message
