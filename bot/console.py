@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from datetime import datetime
 from typing import TextIO
 
 from bot import plain_render
@@ -52,6 +53,9 @@ class ConsoleAdapter(ChatAdapter[str, str]):
 
     async def direct(self, user: str, reply: Reply) -> None:
         self.say(self.render(reply) + "\n")
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None:
+        return None  # the terminal keeps no history
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -251,9 +252,12 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         """The fallback text and the Block Kit blocks of an answer, with its feedback buttons."""
         return render(reply)
 
-    async def post(self, target: str, reply: Reply) -> None:
-        """Post in channel ``target`` (a scheduled post: no feedback buttons)."""
-        await self.poster.post(target, reply)
+    async def post(self, target: str, reply: Reply) -> str | None:
+        """Post in channel ``target`` (a scheduled post: no feedback buttons); its ``ts``."""
+        return await self.poster.post(target, reply)
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None:
+        return await self.poster.find_post(target, reply, since)
 
     async def direct(self, user: str, reply: Reply) -> None:
         await self.poster.direct(user, reply)

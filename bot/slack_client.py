@@ -11,6 +11,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, web
@@ -57,6 +58,9 @@ async def deliver(ctx: Context, call: Awaitable[Any]) -> bool:
     return False
 
 
+LOOKBACK_SECONDS = 60  # clocks differ: look for an earlier post from this long before its claim
+
+
 class SlackPoster:
     """Posts proactively (the scheduler's weekly theme and MED reminders)."""
 
@@ -65,12 +69,36 @@ class SlackPoster:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, target: str, reply: Reply) -> None:
-        """Post ``reply`` in channel ``target``; raises SlackApiError if Slack refuses."""
+    async def post(self, target: str, reply: Reply) -> str | None:
+        """Post ``reply`` in channel ``target``; its ``ts``. Raises SlackApiError if Slack refuses."""
         text, blocks = render(reply, feedback=False)
-        await self.client.chat_postMessage(
+        sent = await self.client.chat_postMessage(
             channel=target, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
+        ts = sent.get("ts")
+        return str(ts) if ts else None
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None:
+        """The ``ts`` of a message of ours with ``reply``'s text in channel ``target`` since
+        ``since`` (conversations.history, scope channels:history or groups:history); None when
+        there is none, or Slack will not say (a channel the bot is not in, a missing scope)."""
+        text, _ = render(reply, feedback=False)
+        try:
+            page = await self.client.conversations_history(
+                channel=target, oldest=f"{since.timestamp() - LOOKBACK_SECONDS:.6f}", limit=200
+            )
+        except SlackApiError as exc:
+            data = exc.response.data
+            reason = data.get("error") if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
+            logger.warning("Could not look for an earlier post: %s", reason)
+            return None
+        except (ClientError, TimeoutError) as exc:
+            logger.warning("Could not look for an earlier post: %s", type(exc).__name__)
+            return None
+        for message in page.get("messages") or []:
+            if message.get("bot_id") and message.get("text") == text and message.get("ts"):
+                return str(message["ts"])
+        return None
 
     async def direct(self, user: str, reply: Reply) -> None:
         """Send ``reply`` to ``user`` as a direct message from the bot."""

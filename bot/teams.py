@@ -43,6 +43,7 @@ import logging
 import re
 from copy import copy
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -293,6 +294,10 @@ class TeamsAdapter(ChatAdapter[Activity, Activity]):
     async def post(self, target: str, reply: Reply) -> None:
         """Post to a stored conversation (``target`` is its key: the Teams conversation id)."""
         await self._send(target, reply)
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None:
+        """The Bot Framework cannot list a conversation's messages: never known."""
+        return None
 
     async def direct(self, user: str, reply: Reply) -> None:
         """Post to a user's personal chat with the bot (``user``: AAD object id or Teams id)."""

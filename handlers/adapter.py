@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from handlers.context import Poster
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from handlers.messages import Message, Reply
 
 PayloadT_contra = TypeVar("PayloadT_contra", contravariant=True)
@@ -51,10 +53,14 @@ class ChatAdapter(Poster, Protocol[PayloadT_contra, RenderedT_co]):
         """``reply`` in the platform's format."""
         ...
 
-    async def post(self, target: str, reply: Reply) -> None:
-        """Deliver ``reply`` into the conversation ``target``."""
+    async def post(self, target: str, reply: Reply) -> str | None:
+        """Deliver ``reply`` into the conversation ``target``; the message's id, if it has one."""
         ...
 
     async def direct(self, user: str, reply: Reply) -> None:
         """Deliver ``reply`` to ``user`` in their direct chat with the bot."""
+        ...
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None:
+        """The id of a post of ``reply`` in ``target`` since ``since``; None if none or unknown."""
         ...

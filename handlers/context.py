@@ -25,14 +25,18 @@ class Poster(Protocol):
     """Posts proactively on one platform; the scheduler uses one per platform.
 
     ``target`` is a channel id (Slack) or a stored conversation-reference key (Teams); ``user``
-    sends a direct message to a user instead.
+    sends a direct message to a user instead. ``post`` returns the platform's id of the message
+    when it has one (Slack: its ``ts``); ``find_post`` looks for a post of ``reply`` made in
+    ``target`` since ``since``, where the platform can tell (None: not found, or cannot tell).
     """
 
     platform: str
 
-    async def post(self, target: str, reply: Reply) -> None: ...
+    async def post(self, target: str, reply: Reply) -> str | None: ...
 
     async def direct(self, user: str, reply: Reply) -> None: ...
+
+    async def find_post(self, target: str, reply: Reply, since: datetime) -> str | None: ...
 
 
 logger = logging.getLogger(__name__)

@@ -134,13 +134,31 @@ async def _post(
         return Outcome(job, period, target, "failed", title, reply, f"database: {exc}")
     if claim is None:
         return Outcome(job, period, target, "already", title, reply)
+    if claim.taken_over is not None and not direct:
+        # An earlier run claimed this post and never finished: it may have died while the
+        # platform was accepting the post. Look before posting again.
+        found = await poster.find_post(address, reply, claim.taken_over)
+        if found is not None:
+            await ctx.store.finish_post(job, period, target, ok=True, attempts=0, ref=found)
+            logger.info("Found %s %s in %s from an unfinished run: not posted again", job, period, platform)
+            return Outcome(job, period, target, "already", title, reply, "posted by an unfinished run")
+    sent: list[str | None] = []
 
     async def send() -> None:
-        await (poster.direct(address, reply) if direct else poster.post(address, reply))
+        if direct:
+            await poster.direct(address, reply)
+        else:
+            sent.append(await poster.post(address, reply))
 
     result = await courier.deliver(send, target)
     await ctx.store.finish_post(
-        job, period, target, ok=result.ok, attempts=result.attempts, error=result.error
+        job,
+        period,
+        target,
+        ok=result.ok,
+        attempts=result.attempts,
+        error=result.error,
+        ref=next(iter(sent), None),
     )
     ctx.metrics.posts.labels(job, "posted" if result.ok else "failed").inc()
     if result.ok:

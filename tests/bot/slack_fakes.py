@@ -59,6 +59,7 @@ def _strings(value: Any) -> list[str]:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> how many next calls get a 429
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     port: int = 0
     _changed: asyncio.Condition | None = None
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -74,6 +75,7 @@ class FakeSlack:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads conversations.history with GET
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_get("/socket", self._websocket)
         return app
@@ -105,7 +107,14 @@ class FakeSlack:
         return web.json_response(self._answer(method, body))
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        ts = f"1700000000.{next(self._seq):06d}"
+        ts = f"{time.time():.0f}.{next(self._seq):06d}"
+        if method == "chat.postMessage":
+            message = {"type": "message", "bot_id": BOT_ID, "text": body.get("text"), "ts": ts}
+            self.history.setdefault(str(body.get("channel")), []).insert(0, message)
+        if method == "conversations.history":  # newest first, as Slack lists them
+            oldest = float(body.get("oldest") or 0)
+            messages = [m for m in self.history.get(str(body.get("channel")), []) if float(m["ts"]) > oldest]
+            return {"ok": True, "messages": messages, "has_more": False}
         return {
             "auth.test": {
                 "ok": True,

@@ -585,6 +585,8 @@ SCOPES_OF_METHOD = {
     "chat_postMessage": {"chat:write", "chat:write.public"},  # .public: subscribed channels not joined
     "chat_postEphemeral": {"chat:write"},
     "conversations_open": {"im:write"},
+    # Before a weekly theme whose run was cut off is posted again: public and private channels.
+    "conversations_history": {"channels:history", "groups:history"},
 }
 SCOPES_OF_EVENT = {"app_mention": {"app_mentions:read"}, "message.im": {"im:history"}}
 

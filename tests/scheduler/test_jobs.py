@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.storage import Storage
 from handlers.context import Context
+from scheduler import jobs
 from scheduler.delivery import Pacer, RetryPolicy, deliver
 from scheduler.jobs import post_med_reminders, post_weekly_theme
 from tests.aiohttp_types import AiohttpClient
@@ -257,3 +260,51 @@ async def test_storage_leaves_a_fresh_pending_claim_alone(tmp_path: Path) -> Non
     # another replica's fresh claim is left alone
     assert not await store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=900)
     assert await store.claim_post("weekly-theme", "2027-W01", "slack:C1", pending_for=0)  # an abandoned claim
+
+
+async def test_a_post_left_pending_by_a_crashed_run_is_looked_up_not_doubled(
+    testbot: MakeBot, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_context(testbot, fake_slack)
+    await say(ctx, "abonner allerød")
+    # A run claims the post and dies while Slack accepts it: the post is out, the record pending.
+    real_finish = ctx.store.finish_post
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(ctx.store, "finish_post", crash)
+    with pytest.raises(SystemExit):
+        await post_weekly_theme(ctx, JAN_4, courier=quick())
+    monkeypatch.setattr(ctx.store, "finish_post", real_finish)
+    assert await ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "pending"
+    monkeypatch.setattr(jobs, "PENDING_LEASE_SECONDS", 0)  # the claim has gone stale: a rerun takes it
+
+    [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
+
+    assert len(fake_slack.posts("C0THEME")) == 1  # one post only
+    assert outcome.status == "already" and "unfinished run" in outcome.detail
+    [record] = await ctx.store.post_records("posted")
+    assert record.ref == fake_slack.history["C0THEME"][0]["ts"]
+    assert any(c.method == "conversations.history" for c in fake_slack.calls)
+
+
+async def test_a_posted_message_is_recorded_with_its_slack_ts(
+    testbot: MakeBot, fake_slack: FakeSlack
+) -> None:
+    ctx = make_context(testbot, fake_slack)
+    await say(ctx, "abonner allerød")
+    await post_weekly_theme(ctx, JAN_4, courier=quick())
+    [record] = await ctx.store.post_records("posted")
+    assert record.ref == fake_slack.history["C0THEME"][0]["ts"]
+
+
+async def test_a_stale_claim_without_a_post_in_the_channel_is_posted(
+    testbot: MakeBot, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_context(testbot, fake_slack)
+    await say(ctx, "abonner allerød")
+    assert await ctx.store.claim_post("weekly-theme", "2027-W01", "slack:C0THEME")  # died before sending
+    monkeypatch.setattr(jobs, "PENDING_LEASE_SECONDS", 0)
+    [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
+    assert outcome.status == "posted" and len(fake_slack.posts("C0THEME")) == 1
