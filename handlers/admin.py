@@ -125,6 +125,8 @@ def render_report(report: ReloadReport) -> str:
     if report.other_changes:
         names = ", ".join(t(f"admin.reload.other.{name}") for name in report.other_changes)
         lines.append(t("admin.reload.other", names=names))
+    if report.warnings:
+        lines += [t("admin.reload.warnings"), *(f"• {w}" for w in report.warnings)]
     return "\n".join(lines)
 
 

@@ -383,6 +383,10 @@ _add(
         "admin.reload.changed": {"da": "{count} ændret ({ids})", "en": "{count} changed ({ids})"},
         "admin.reload.unchanged": {"da": "Ingen indslag er ændret.", "en": "No entries changed."},
         "admin.reload.other": {"da": "Også ændret: {names}.", "en": "Also changed: {names}."},
+        "admin.reload.warnings": {
+            "da": "⚠️ Se efter, om det var meningen:",
+            "en": "⚠️ Check that this was meant:",
+        },
         "admin.reload.other.glossary": {"da": "ordlisten (synonymer, engelske ord)", "en": "the glossary"},
         "admin.reload.other.wheel": {"da": "MED-årshjulet", "en": "the MED annual wheel"},
         "admin.status.knowledge": {

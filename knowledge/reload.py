@@ -9,10 +9,10 @@ syntax, schema, an entry another entry now steals its question from) leaves the 
 knowledge as it was and comes back as ``file:line: message`` problems.
 
 Two safeguards keep the admin from locking themselves out. A reload that removes a shared file
-(the glossary, ``synonyms.yaml``, or an årshjul) is refused: without it every answer that leans on
-it changes at once, and the self-check compares against that. And files whose content has served
-before in this process (the ones the bot started with, or an earlier reload) are trusted without
-the self-check, so putting back what was there always works.
+(the glossary, ``synonyms.yaml``, or an årshjul) is put into service with a warning that names the
+file: every answer that leans on it changes at once. And files whose content has served before in
+this process (the ones the bot started with, or an earlier reload) are trusted without the
+self-check, so putting back what was there always works.
 
 Loading, indexing and checking are CPU work of up to a second or two: they run in a worker
 thread so the event loop keeps answering questions meanwhile. Reloads are serialised by an asyncio lock:
@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 DRIFT = 5.0  # points (of 100) an existing entry may fall behind the best match of its own question
 CHECK_DEPTH = 5  # matches looked at to find an entry's own score
 SHARED_FILE_GONE = (
-    "this shared file is gone, and a reload does not remove a shared file: every answer that uses "
-    "it would change at once. Put it back and reload, or restart the bot to run without it"
+    "this shared file is gone: the answers that used it (English words, synonyms, the årshjul) "
+    "have changed. If that was not meant, put it back and reload"
 )
 
 
@@ -67,6 +67,7 @@ class ReloadReport:
     changes: tuple[DocumentChanges, ...] = ()  # only documents with a change, in file order
     other_changes: tuple[str, ...] = ()  # "glossary", "wheel": shared files that changed
     problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # put into service, but worth a look (a shared file gone)
 
     @property
     def milliseconds(self) -> int:
@@ -107,6 +108,7 @@ class Reloader:
             self.service.current = new
             self._served.add(new.kb.content)
             report = _report(old.kb, new.kb, changes, seconds)
+            report = dataclasses.replace(report, warnings=tuple(_gone(old.kb, new.kb)))
             logger.info(
                 "Reloaded knowledge %s -> %s in %d ms (+%d -%d ~%d entries)",
                 old.kb.version,
@@ -126,9 +128,6 @@ class Reloader:
             where = self._name(exc.filename or self.path)
             return None, [Problem(where, 1, f"cannot be read: {exc.strerror}")], []
         changes = diff(old.kb, new.kb)
-        gone = sorted(_shared(old.kb) - _shared(new.kb))
-        if gone:
-            return None, [Problem(name, 1, SHARED_FILE_GONE) for name in gone], changes
         if new.kb.content in self._served:  # these very files have served: nothing to check
             return new, [], changes
         # Entries compete only within their organisation, so an edit can break only the entries
@@ -147,6 +146,11 @@ class Reloader:
         except ValueError:
             return str(file)
         return relative.as_posix() if relative.parts else str(file)
+
+
+def _gone(old: KnowledgeBase, new: KnowledgeBase) -> list[Problem]:
+    """A warning for each shared file ``old`` had and ``new`` has not."""
+    return [Problem(name, 1, SHARED_FILE_GONE) for name in sorted(_shared(old) - _shared(new))]
 
 
 def _shared(kb: KnowledgeBase) -> set[str]:

@@ -339,3 +339,21 @@ async def test_the_daily_purge_job_uses_the_configured_retention(ctx: Context) -
     await service.run_purge()
 
     assert await ctx.store.unanswered() == ["30 dage gammelt"]
+
+
+async def test_a_reload_that_removed_the_glossary_warns_and_the_glossary_can_be_put_back(
+    bot: TestBot, kdir: Path
+) -> None:
+    started = bot.ctx.knowledge.current.version
+    away = (kdir / "synonyms.yaml").rename(kdir / "synonyms.bak")
+    removed = await say(bot, "reload")
+    without = bot.ctx.knowledge.current.version
+    assert (
+        t("admin.reload.warnings") in removed.text
+        and "• synonyms.yaml:1: this shared file is gone" in removed.text
+    )
+    away.rename(kdir / "synonyms.yaml")
+    restored = await say(bot, "reload")
+    assert t("admin.reload.warnings") not in restored.text
+    assert bot.ctx.knowledge.current.version not in (started, without) and without != started
+    assert (await say(bot, "who do I contact about bullying?", user="U0EMP")).answered
