@@ -113,7 +113,7 @@ async def test_abonner_without_an_organisation_subscribes_the_askers(testbot: Ma
     bot = testbot(shipped())
     reply = await bot.send("abonner", organization=LYNGBY)
     assert LYNGBY in reply.text
-    assert [(o) for _, c, o in bot.ctx.store.subscriptions() if c == "C0THEME"] == [LYNGBY]
+    assert [(o) for _, c, o in await bot.ctx.store.subscriptions() if c == "C0THEME"] == [LYNGBY]
 
 
 async def test_an_organisation_without_themes_is_known_and_says_it_has_none(
@@ -122,7 +122,7 @@ async def test_an_organisation_without_themes_is_known_and_says_it_has_none(
     bot = testbot(_with_shared(tmp_path))  # Testrup has themes; the shared agreement has none
     reply = await bot.send("abonner Fællesaftalen")
     assert reply.text == t("subscribe.no_themes", organization="Kommunernes Fællesaftale")
-    assert not bot.ctx.store.subscriptions()
+    assert not await bot.ctx.store.subscriptions()
 
 
 async def test_tema_aarshjul_and_help_show_the_askers_own(testbot: MakeBot) -> None:
