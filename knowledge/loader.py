@@ -67,7 +67,7 @@ ITEM_KEYS = {
 }  # fmt: skip
 DEFAULT_LEAD_DAYS = 14
 
-# Size limits, checked before a file is read: the shipped files are at most 150 kB and 0.6 MB
+# Size limits, checked before a file is read: the shipped files are at most 190 kB and 0.7 MB
 # together; indexing takes about 3 s a MB and a lot of memory, so a pasted PDF dump or a runaway
 # export is refused at once instead of stalling a reload (README, "Knowledge files").
 MAX_FILE_BYTES = 1_000_000
