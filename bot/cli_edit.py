@@ -9,6 +9,7 @@ written to the audit log, as the admin commands are.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from pathlib import Path
@@ -67,12 +68,13 @@ def run_teach(args: argparse.Namespace, settings: Settings) -> int:
         try:
             taught = apply(settings.knowledge_dir, args.question, args.entry, not_answered=args.not_answered)
         except TeachFailed as exc:
-            record(store, admin, action, args.entry, "failed")
+            asyncio.run(record(store, admin, action, args.entry, "failed"))
             print(f"grundlagbot: nothing changed: {exc}", file=sys.stderr)
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
             return 1
-        record(store, admin, action, taught.entry_id, "ok" if taught.added else "unchanged", taught.file)
+        outcome = "ok" if taught.added else "unchanged"
+        asyncio.run(record(store, admin, action, taught.entry_id, outcome, taught.file))
     finally:
         store.close()
     print(describe(taught, "en"))

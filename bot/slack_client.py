@@ -108,6 +108,7 @@ class SlackPoster:
 
 
 QUEUE_LIMIT = 200  # answers waiting for a worker; beyond that, the asker is told to try again
+SENDING = 64  # replies being posted to Slack at once; a worker with the next one waits for a slot
 DRAIN_SECONDS = 25.0  # at shutdown, how long acknowledged questions may take to be answered
 
 
@@ -131,12 +132,14 @@ class ReplyQueue:
     up to :data:`DRAIN_SECONDS`.
     """
 
-    def __init__(self, ctx: Context, workers: int = 4, sending: int = 64, limit: int | None = None) -> None:
+    def __init__(
+        self, ctx: Context, workers: int = 4, sending: int | None = None, limit: int | None = None
+    ) -> None:
         self.ctx = ctx
         self.workers = workers
         self.queue: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue(limit or QUEUE_LIMIT)
         self.tasks: list[asyncio.Task[None]] = []
-        self._sending = asyncio.Semaphore(sending)
+        self._sending = asyncio.Semaphore(sending or SENDING)
         self._deliveries: set[asyncio.Task[bool]] = set()
         self.held: set[asyncio.Task[Any]] = set()
 

@@ -232,7 +232,10 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         """Teams has no message only one person in a channel sees: an admin's reply (``stats``
         lists unanswered questions) goes to the admin's personal chat, and the channel is told
         so; without a personal chat to send it to, the channel is asked to use one."""
-        if self.private is not None and self.ctx.store.reference(USER_KEY_PREFIX + msg.user) is not None:
+        if (
+            self.private is not None
+            and await self.ctx.store.reference(USER_KEY_PREFIX + msg.user) is not None
+        ):
             await self.private.direct(msg.user, reply)
             key = "teams.sent_privately"
         else:

@@ -32,9 +32,9 @@ def apply(folder: Path, question: str, entry_id: str, *, not_answered: bool = Fa
     return (mark_not_answered if not_answered else teach)(folder, question, entry_id)
 
 
-def record(store: Store, admin: str, action: str, entry_id: str, outcome: str, file: str = "") -> None:
+async def record(store: Store, admin: str, action: str, entry_id: str, outcome: str, file: str = "") -> None:
     """The audit line of a teaching action: who, what, on which entry; no question text."""
-    store.audit(admin, action, outcome, f"{entry_id} ({Path(file).name})" if file else entry_id)
+    await store.audit(admin, action, outcome, f"{entry_id} ({Path(file).name})" if file else entry_id)
 
 
 def describe(taught: Taught, language: Language = "da") -> str:
@@ -80,10 +80,11 @@ async def teach_and_reload(
     try:
         taught = await asyncio.to_thread(apply, folder, question, entry_id, not_answered=not_answered)
     except TeachFailed as exc:
-        record(ctx.store, admin, action, entry_id, "failed")
+        ctx.record("audit", record(ctx.store, admin, action, entry_id, "failed"))
         lines = [t("teach.failed", reason=str(exc)), *(f"• {p}" for p in exc.problems[:10])]
         return "\n".join(lines)
-    record(ctx.store, admin, action, entry_id, "ok" if taught.added else "unchanged", taught.file)
+    outcome = "ok" if taught.added else "unchanged"
+    ctx.record("audit", record(ctx.store, admin, action, entry_id, outcome, taught.file))
     if not taught.added:
         return describe(taught)
     report = await run_reload(ctx, admin)

@@ -163,10 +163,10 @@ def test_check_refuses_a_file_over_the_size_limit(capsys: pytest.CaptureFixture[
     shutil.copytree(knowledge_sets.MINI, kdir)
     (kdir / "eksport.yaml").write_bytes(b"document: x\n" + b"#" * 1_100_000 + b"\n")
     code, out, _ = run(capsys, "check", str(kdir))
-    assert code == 1 and out.splitlines() == [
+    assert code == 1 and out.splitlines()[-1] == (
         f"{kdir / 'eksport.yaml'}:1: the file is 1.1 MB; a knowledge file may be at most 1.0 MB: "
         "split it into several files"
-    ]
+    )
 
 
 def test_eval_prints_accuracy_and_each_miss(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -224,7 +224,10 @@ async def test_at_shutdown_slash_commands_being_answered_are_finished(
 async def test_when_the_reply_queue_is_full_the_asker_is_told_to_try_again(
     aiohttp_client: AiohttpClient, slow_slack: SlowSlack, testbot: MakeBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(slack_client, "QUEUE_LIMIT", 2)  # 4 workers busy with one answer each, 2 waiting
+    # One reply posted at a time to the slow Slack, 4 workers each holding a composed answer for
+    # it, 2 waiting in the queue: the other 3 askers are told to try again.
+    monkeypatch.setattr(slack_client, "QUEUE_LIMIT", 2)
+    monkeypatch.setattr(slack_client, "SENDING", 1)
     ctx = slack_context(testbot, slow_slack)
     http = await aiohttp_client(create_app(ctx))
     signer = Signer()
@@ -239,7 +242,7 @@ async def test_when_the_reply_queue_is_full_the_asker_is_told_to_try_again(
         channel for channel, text in posts.items() if text in (t("error.busy", "da"), t("error.busy", "en"))
     }
     assert len(posts) == 10  # every asker heard back: an answer, or "try again"
-    assert 4 <= len(busy) <= 6  # 4 workers hold one answer each, 2 wait (some may finish meanwhile)
+    assert 2 <= len(busy) <= 3  # a post that finishes meanwhile frees a place
     english = {f"D0BUSY{i}" for i in range(0, 10, 2)}
     assert all(posts[c] == t("error.busy", "en" if c in english else "da") for c in busy)
     assert f'grundlagbot_busy_total{{platform="slack"}} {len(busy)}.0' in ctx.metrics.render().decode()

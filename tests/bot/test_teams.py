@@ -353,7 +353,7 @@ async def test_without_an_app_id_replies_go_only_to_this_machine(
         "http://evil.example/",
     ):
         assert await post(client, activity("message_personal", elsewhere)) == 403
-    assert ctx.store.references() == []  # not even remembered for later posts
+    assert await ctx.store.references() == []  # not even remembered for later posts
     for here in (url, url.replace("127.0.0.1", "localhost")):
         assert await post(client, activity("message_personal", here, text="hjælp")) in (200, 201)
     assert len(fake.sent(PERSONAL)) == 2
@@ -368,7 +368,7 @@ async def test_without_an_app_id_no_one_is_an_admin(
     assert await post(client, activity("message_personal", url, text="stats")) in (200, 201)
     [call] = fake.sent(PERSONAL)
     assert call.body["text"] == teams_render.plain_text(Reply(t("admin.refused", command="stats")))
-    assert ctx.store.audit_log()[0][1:4] == (f"teams:{EMPLOYEE_AAD}", "stats", "refused")
+    assert (await ctx.store.audit_log())[0][1:4] == (f"teams:{EMPLOYEE_AAD}", "stats", "refused")
 
 
 async def test_an_admin_command_in_a_channel_is_answered_in_the_admins_personal_chat(
@@ -380,7 +380,7 @@ async def test_an_admin_command_in_a_channel_is_answered_in_the_admins_personal_
     teams.setup_teams(app, ctx, authentication=StubAuthentication(APP_ID))
     client = await aiohttp_client(app)
     token = {"Authorization": f"Bearer {CHANNEL_TOKEN}"}
-    ctx.store.record_answer(False, "hemmeligt spørgsmål om frokost")
+    await ctx.store.record_answer(False, "hemmeligt spørgsmål om frokost")
     stats = activity("message_channel_mention", url, text="<at>grundlagbot</at> stats")
     thread = stats["conversation"]["id"]
 

@@ -166,7 +166,7 @@ async def test_a_question_asked_again_after_a_reload_gets_the_new_knowledge_answ
 
     assert ctx.knowledge.current is not before and ctx.knowledge.current.kb.entry(entry.id) is None
     assert after.entry_id != entry.id
-    assert sum(ctx.store.answer_counts()) == 3  # each asking is counted, remembered or not
+    assert sum(await ctx.store.answer_counts()) == 3  # each asking is counted, remembered or not
 
 
 async def test_sighup_reloads_and_is_audited_as_the_signal(
