@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,7 @@ from bot.slack_payload import (
     to_message,
     user_of,
     well_formed,
+    workspace_of,
 )
 from bot.slack_render import (
     FEEDBACK_DOWN,
@@ -271,9 +273,15 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         call = self.client.chat_postMessage(channel=msg.channel, thread_ts=msg.thread, text=text)
         await deliver(self.ctx, call)
 
+    def asked_from(self, msg: Message) -> Message:
+        """``msg`` with the organisation it comes from: its channel, workspace or Enterprise Grid
+        organisation as app.yaml maps them (handlers.settings.Sources), else the default."""
+        team, enterprise = workspace_of(msg.raw)
+        return replace(msg, organization=self.ctx.settings.sources.slack(team, enterprise, msg.channel))
+
     async def answer(self, msg: Message) -> None:
         """Answer ``msg`` in its conversation (and thread) with chat.postMessage."""
-        reply = await dispatch(msg, self.ctx)
+        reply = await dispatch(self.asked_from(msg), self.ctx)
         fallback, blocks = self.render(reply)
         common: dict[str, Any] = {
             "channel": msg.channel,
@@ -301,7 +309,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         An ephemeral answer offers the "share in channel" button; a handler's own ephemeral reply
         (an admin's) is never shared. ``delete_original`` removes the ephemeral message once shared.
         """
-        reply = await dispatch(msg, self.ctx)
+        reply = await dispatch(self.asked_from(msg), self.ctx)
         if reply.ephemeral:
             response_type = "ephemeral"
         offer = msg.text if response_type == "ephemeral" and not reply.ephemeral else None

@@ -67,6 +67,20 @@ def to_message(
     )
 
 
+def workspace_of(raw: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The Slack workspace (team id) and Enterprise Grid organisation a payload comes from: an
+    event's body and a slash command carry ``team_id`` and ``enterprise_id``; an interaction
+    ``team`` and ``enterprise`` objects."""
+
+    def named(key: str) -> str | None:
+        value = raw.get(f"{key}_id")
+        if not value and isinstance(raw.get(key), Mapping):
+            value = raw[key].get("id")
+        return str(value) if value else None
+
+    return named("team"), named("enterprise")
+
+
 def conversation_of(channel: str, thread: str | None, direct: bool) -> str | None:
     """The conversation a follow-up continues: a DM (its channel), or a thread in a channel
     (channel and thread ts). A slash command in a channel has none: its answers are for one

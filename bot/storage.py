@@ -55,8 +55,11 @@ CREATE TABLE IF NOT EXISTS feedback (
     PRIMARY KEY (entry_id, day));
 CREATE TABLE IF NOT EXISTS answer_counts (
     day TEXT PRIMARY KEY, answered INTEGER NOT NULL DEFAULT 0, declined INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS organization_counts (
+    day TEXT NOT NULL, organization TEXT NOT NULL, answered INTEGER NOT NULL DEFAULT 0,
+    declined INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, organization));
 CREATE TABLE IF NOT EXISTS unanswered (
-    id INTEGER PRIMARY KEY, day TEXT NOT NULL, text TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, day TEXT NOT NULL, text TEXT NOT NULL, organization TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, admin TEXT NOT NULL, action TEXT NOT NULL,
     outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
@@ -303,9 +306,14 @@ class Storage:
 
     # -- anonymous statistics ---------------------------------------------------------------------
     async def record_answer(
-        self, answered: bool, question: str | None = None, day: date | None = None
+        self,
+        answered: bool,
+        question: str | None = None,
+        day: date | None = None,
+        organization: str | None = None,
     ) -> None:
-        """Count an answer; keep the text of an unanswered question, with no identity at all."""
+        """Count an answer; keep the text of an unanswered question, with no identity at all (the
+        asker's organisation, when known, is kept with the count and the text: never a user)."""
         d = (day or datetime.now(UTC).date()).isoformat()
         column = "answered" if answered else "declined"
         text = (
@@ -318,22 +326,47 @@ class Storage:
                 f" ON CONFLICT (day) DO UPDATE SET {column}={column}+1",
                 (d,),
             )
+            if organization:
+                db.execute(
+                    f"INSERT INTO organization_counts (day, organization, {column}) VALUES (?, ?, 1)"
+                    f" ON CONFLICT (day, organization) DO UPDATE SET {column}={column}+1",
+                    (d, organization),
+                )
             if text:
-                db.execute("INSERT INTO unanswered (day, text) VALUES (?, ?)", (d, text))
+                db.execute(
+                    "INSERT INTO unanswered (day, text, organization) VALUES (?, ?, ?)",
+                    (d, text, organization or ""),
+                )
 
         await self._write(work)
 
-    async def answer_counts(self, since: date | None = None) -> tuple[int, int]:
+    async def answer_counts(
+        self, since: date | None = None, organization: str | None = None
+    ) -> tuple[int, int]:
+        """Answered and declined questions: all, or those asked by ``organization``'s employees."""
+        table, where, args = "answer_counts", "", [(since or date.min).isoformat()]
+        if organization is not None:
+            table, where = "organization_counts", " AND organization = ?"
+            args.append(organization)
         rows = await self._all(
-            "SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(declined), 0) FROM answer_counts WHERE day >= ?",
-            (since or date.min).isoformat(),
+            f"SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(declined), 0) FROM {table} WHERE day >= ?{where}",
+            *args,
         )
         return int(rows[0][0]), int(rows[0][1])
 
-    async def unanswered(self, since: date | None = None) -> list[str]:
-        rows = await self._all(
-            "SELECT text FROM unanswered WHERE day >= ? ORDER BY id", (since or date.min).isoformat()
-        )
+    async def unanswered(self, since: date | None = None, organization: str | None = None) -> list[str]:
+        """Unanswered question texts: all, or those asked by ``organization``'s employees ("": by
+        employees of no known organisation)."""
+        where, args = "", [(since or date.min).isoformat()]
+        if organization is not None:
+            where = " AND organization = ?"
+            args.append(organization)
+        rows = await self._all(f"SELECT text FROM unanswered WHERE day >= ?{where} ORDER BY id", *args)
+        return [r[0] for r in rows]
+
+    async def question_organizations(self) -> list[str]:
+        """The organisations whose employees' questions have been counted, by name."""
+        rows = await self._all("SELECT DISTINCT organization FROM organization_counts ORDER BY organization")
         return [r[0] for r in rows]
 
     async def purge_questions(self, older_than_days: int, today: date | None = None) -> int:
@@ -407,6 +440,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(post_log)")}
     if "ref" not in columns:
         db.execute("ALTER TABLE post_log ADD COLUMN ref TEXT")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(unanswered)")}
+    if "organization" not in columns:
+        db.execute("ALTER TABLE unanswered ADD COLUMN organization TEXT NOT NULL DEFAULT ''")
 
 
 def _check_path(path: Path) -> None:

@@ -42,7 +42,7 @@ import html
 import logging
 import re
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -223,6 +223,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             msg = to_message(activity, verified=self.ctx.settings.teams.authenticated)
             if msg is None:
                 return
+            msg = replace(
+                msg, organization=self.ctx.settings.sources.teams(tenant_of(activity), msg.conversation)
+            )
             reply = await dispatch(msg, self.ctx)
             if reply.ephemeral and not msg.is_direct:
                 reply = await self._privately(msg, reply)
@@ -241,6 +244,17 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
         else:
             key = "teams.use_personal_chat"
         return Reply(text=t(key, reply.language), answered=False, language=reply.language)
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The Microsoft Entra tenant an activity comes from: ``channelData.tenant.id``, else
+    ``conversation.tenantId``."""
+    data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant")
+    found = (tenant.get("id") if isinstance(tenant, dict) else None) or getattr(
+        activity.conversation, "tenant_id", None
+    )
+    return str(found) if found else None
 
 
 def to_message(activity: Activity, *, verified: bool = True) -> Message | None:

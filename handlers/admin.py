@@ -1,7 +1,9 @@
 """Admin commands: ``reload`` (also on SIGHUP), ``status`` and ``stats``.
 
 Admins are listed in app.yaml and ``GRUNDLAGBOT_ADMINS`` (``slack:U0123``, ``teams:<AAD object
-id>``). Anyone else gets a polite refusal, nothing happens, and the attempt is audited. Every
+id>``); an organisation's own admins (its ``admins`` in app.yaml) may use ``stats``, which shows
+them that organisation's questions only. Anyone else gets a polite refusal, nothing happens, and
+the attempt is audited. Every
 reload, whatever its outcome, is written to the audit log with who asked and when.
 
 Replies are Danish: the admin commands are HR's tools, and their words (``reload``, ``status``,
@@ -146,7 +148,13 @@ async def handle_status(msg: Message, ctx: Context, argument: str) -> Reply:
 
 @command("stats", "stats", "statistik")
 async def handle_stats(msg: Message, ctx: Context, argument: str) -> Reply:
-    """Unanswered questions grouped by similarity, 👍/👎 per entry and the answer rate: anonymous."""
+    """Unanswered questions grouped by similarity, 👍/👎 per entry and the answer rate: anonymous.
+
+    A global admin sees them all, then per organisation; an organisation's own admin sees that
+    organisation's only."""
+    own = None if ctx.is_admin(msg) else ctx.admin_of(msg)
+    if own is not None:
+        return _admin_reply(await statistics(ctx, own))
     refused = _refuse(msg, ctx, "stats")
     if refused is not None:
         return refused

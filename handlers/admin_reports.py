@@ -129,9 +129,22 @@ async def _schedule_lines(ctx: Context) -> list[str]:
     return lines
 
 
-async def statistics(ctx: Context) -> str:
-    """The whole ``stats`` reply as plain text."""
-    answered, declined = await ctx.store.answer_counts()
+async def statistics(ctx: Context, organization: str | None = None) -> str:
+    """The whole ``stats`` reply as plain text: of every question, then per organisation whose
+    employees asked (a global admin's); or of ``organization``'s employees only (its own admin's)."""
+    if organization is not None:
+        lines = [t("admin.stats.organization", organization=organization)]
+        lines += await _question_lines(ctx, organization)
+        return "\n".join(lines)
+    lines = await _question_lines(ctx, None)
+    lines += await _feedback_lines(ctx)
+    for org in await ctx.store.question_organizations():
+        lines += ["", t("admin.stats.organization", organization=org), *await _question_lines(ctx, org)]
+    return "\n".join(lines)
+
+
+async def _question_lines(ctx: Context, organization: str | None) -> list[str]:
+    answered, declined = await ctx.store.answer_counts(organization=organization)
     total = answered + declined
     lines = [
         t("admin.stats.rate", rate=round(100 * answered / total), answered=answered, declined=declined)
@@ -139,7 +152,7 @@ async def statistics(ctx: Context) -> str:
         else t("admin.stats.no_questions"),
         "",
     ]
-    groups = group_questions(await ctx.store.unanswered())
+    groups = group_questions(await ctx.store.unanswered(organization=organization))
     if groups:
         lines.append(
             t("admin.stats.unanswered", days=ctx.settings.question_retention_days, top=TOP_QUESTIONS)
@@ -150,8 +163,7 @@ async def statistics(ctx: Context) -> str:
     else:
         lines.append(t("admin.stats.no_unanswered", days=ctx.settings.question_retention_days))
     lines.append("")
-    lines += await _feedback_lines(ctx)
-    return "\n".join(lines)
+    return lines
 
 
 async def _feedback_lines(ctx: Context) -> list[str]:

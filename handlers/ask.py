@@ -97,7 +97,9 @@ async def handle_ask(msg: Message, ctx: Context, text: str | None = None) -> Rep
     if reply.answered or reply.score is not None:  # a question, not an empty or unreadable message
         ctx.record(
             "answer statistics",
-            ctx.store.record_answer(reply.answered, None if reply.answered else clean(question)),
+            ctx.store.record_answer(
+                reply.answered, None if reply.answered else clean(question), organization=msg.organization
+            ),
         )
     return reply
 

@@ -104,7 +104,15 @@ class Context:
             await asyncio.gather(*self._records)
 
     def is_admin(self, msg: Message) -> bool:
+        """A global admin (app.yaml's ``admins``, ``GRUNDLAGBOT_ADMINS``): every admin command."""
         return msg.verified and f"{msg.platform}:{msg.user}" in self.settings.admins
+
+    def admin_of(self, msg: Message) -> str | None:
+        """The organisation ``msg``'s sender administers (its ``admins`` in app.yaml), when the
+        message comes from that organisation: its statistics only. A verified sender only."""
+        org = msg.organization
+        admins = self.settings.organization_admins.get(org) if org else None
+        return org if msg.verified and admins and f"{msg.platform}:{msg.user}" in admins else None
 
 
 Handler = Callable[["Message", Context, str], Awaitable["Reply"]]

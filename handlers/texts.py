@@ -421,6 +421,10 @@ _add(
             "da": "• {at} {job} {period} → {target}: {error}",
             "en": "• {at} {job} {period} → {target}: {error}",
         },
+        "admin.stats.organization": {
+            "da": "Spurgt af medarbejdere i {organization}:",
+            "en": "Asked by employees of {organization}:",
+        },
         "admin.stats.rate": {
             "da": "Svarprocent: {rate} % ({answered} besvaret, {declined} ikke besvaret).",
             "en": "Answer rate: {rate}% ({answered} answered, {declined} not answered).",

@@ -145,3 +145,35 @@ async def test_an_unmapped_message_is_answered_as_before(testbot: MakeBot) -> No
     assert reply.answered and reply.source is not None and reply.source.organization == "Allerød Kommune"
     asked = await bot.send("hvordan håndterer vi sygefravær?", organization=GENTOFTE)
     assert asked.source is None or asked.source.organization == GENTOFTE
+
+
+# -- admins per organisation ---------------------------------------------------------------------
+
+
+async def test_an_organisations_admin_sees_its_questions_only_and_a_global_admin_all_per_organisation(
+    testbot: MakeBot,
+) -> None:
+    bot = testbot(
+        shipped(),
+        admins=frozenset({"slack:U0GLOBAL"}),
+        organization_admins={GENTOFTE: frozenset({"slack:U0HRGENTOFTE"})},
+    )
+    asked = {GENTOFTE: "hvornår er der julefrokost i gentofte", LYNGBY: "hvor parkerer jeg bilen i lyngby"}
+    for org, question in asked.items():
+        assert not (await bot.send(question, organization=org)).answered
+    assert (await bot.send("hvordan lærer vi af vores fejl?", organization=GENTOFTE)).answered
+    await bot.ctx.settle()
+
+    own = (await bot.send("stats", user="U0HRGENTOFTE", organization=GENTOFTE)).text
+    assert t("admin.stats.organization", organization=GENTOFTE) in own
+    assert t("admin.stats.rate", rate=50, answered=1, declined=1) in own
+    assert asked[GENTOFTE] in own and asked[LYNGBY] not in own
+
+    # The same person writing from another organisation's workspace is no admin there.
+    elsewhere = await bot.send("stats", user="U0HRGENTOFTE", organization=LYNGBY)
+    assert elsewhere.text == t("admin.refused", command="stats")
+
+    everything = (await bot.send("stats", user="U0GLOBAL")).text
+    for org, question in asked.items():
+        assert t("admin.stats.organization", organization=org) in everything and question in everything
+    assert t("admin.stats.rate", rate=33, answered=1, declined=2) in everything
