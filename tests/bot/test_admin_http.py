@@ -131,6 +131,7 @@ async def test_a_non_admin_cannot_reload_from_slack_or_teams(server: Server) -> 
 
     assert await server.health() == before
     assert await server.metric("grundlagbot_reloads_total") == ""
+    await server.ctx.settle()  # audit and statistics are written in the background
     assert [row[1:4] for row in await server.ctx.store.audit_log()] == [
         ("teams:00000000-0000-0000-0000-0000000000e1", "reload", "refused"),
         (f"slack:{EMPLOYEE}", "reload", "refused"),
@@ -192,6 +193,7 @@ async def test_a_removed_document_is_gone_and_healthz_shows_the_new_version(serv
         await server.metric("grundlagbot_knowledge_entries ")
         == f"grundlagbot_knowledge_entries {after['entries']}.0"
     )
+    await server.ctx.settle()  # audit and statistics are written in the background
     assert (await server.ctx.store.audit_log())[0][1:4] == (f"teams:{TEAMS_ADMIN}", "reload", "ok")
 
 
@@ -240,6 +242,7 @@ async def test_the_database_holds_no_user_or_channel_next_to_question_text(serve
                 }
                 assert not [c for c in cells for who in identities if who in c]
     assert holding, "the unanswered questions were not kept for the statistics at all"
+    await server.ctx.settle()  # audit and statistics are written in the background
     assert set(asked[1:]) <= set(await server.ctx.store.unanswered())
 
 

@@ -368,6 +368,7 @@ async def test_without_an_app_id_no_one_is_an_admin(
     assert await post(client, activity("message_personal", url, text="stats")) in (200, 201)
     [call] = fake.sent(PERSONAL)
     assert call.body["text"] == teams_render.plain_text(Reply(t("admin.refused", command="stats")))
+    await ctx.settle()  # audit and statistics are written in the background
     assert (await ctx.store.audit_log())[0][1:4] == (f"teams:{EMPLOYEE_AAD}", "stats", "refused")
 
 
@@ -450,6 +451,7 @@ async def test_feedback_click_is_counted_and_thanked(
     assert await post(client, activity("card_submit", url, value=votes[1])) in (200, 201)
 
     entry_id = votes[1]["entry"]
+    await ctx.settle()  # the vote is written after the thanks, in the background
     assert await ctx.store.feedback() == {entry_id: (0, 1)}
     thanks = fake.sent(PERSONAL)[-1]
     assert thanks.body["text"] == t("feedback.thanks_down", "da")

@@ -82,6 +82,7 @@ async def test_a_non_admin_is_refused_politely_and_nothing_happens(
     assert reply.text == t("admin.refused", command=name) and not reply.answered
     assert before.kb.version not in reply.text and organization not in reply.text
     assert ctx.knowledge.current is before and reloads(ctx, "ok") == reloads(ctx, "failed") == 0
+    await ctx.settle()  # audit and statistics are written in the background
     [(_, who, _, outcome, _)] = await ctx.store.audit_log()
     assert (who, outcome) == (f"slack:{EMPLOYEE}", "refused")
 
@@ -123,6 +124,7 @@ async def test_reload_says_what_changed_per_document_with_version_and_time(
     assert gone[0].id in line
     assert reply.ephemeral
     assert reloads(ctx, "ok") == 1 and entries_gauge(ctx) == len(new.entries)
+    await ctx.settle()  # audit and statistics are written in the background
     [(at, who, action, outcome, detail)] = await ctx.store.audit_log()
     assert (who, action, outcome) == (f"slack:{ADMIN}", "reload", "ok") and new.version in detail
     assert abs(datetime.fromisoformat(at) - datetime.now(UTC)) < timedelta(minutes=1)
@@ -142,6 +144,7 @@ async def test_a_broken_file_is_listed_as_file_line_message_and_old_knowledge_an
     assert before.kb.version in reply.text and not reply.answered
     assert ctx.knowledge.current is before
     assert reloads(ctx, "failed") == 1 and reloads(ctx, "ok") == 0
+    await ctx.settle()  # audit and statistics are written in the background
     assert (await ctx.store.audit_log())[0][1:4] == (f"slack:{ADMIN}", "reload", "failed")
     question = await say(bot, entry.questions[0], user=EMPLOYEE)
     assert question.answered and question.entry_id == entry.id
@@ -166,6 +169,7 @@ async def test_a_question_asked_again_after_a_reload_gets_the_new_knowledge_answ
 
     assert ctx.knowledge.current is not before and ctx.knowledge.current.kb.entry(entry.id) is None
     assert after.entry_id != entry.id
+    await ctx.settle()  # audit and statistics are written in the background
     assert sum(await ctx.store.answer_counts()) == 3  # each asking is counted, remembered or not
 
 
@@ -182,6 +186,7 @@ async def test_sighup_reloads_and_is_audited_as_the_signal(
     await reload_from_signal(ctx)
     await ctx.settle()
 
+    await ctx.settle()  # audit and statistics are written in the background
     assert [row[1:4] for row in await ctx.store.audit_log()] == [
         (SIGNAL_ADMIN, "reload", "ok"),
         (SIGNAL_ADMIN, "reload", "failed"),
@@ -302,6 +307,7 @@ async def test_the_database_holds_no_user_or_channel_next_to_question_text(
                 holding.append(table)
                 assert not any(w in c for c in columns for w in ("user", "channel", "conversation", "admin"))
                 assert not any(user in c or channel in c for c in cells)
+    await ctx.settle()  # audit and statistics are written in the background
     assert "hvad er der til frokost i kantinen i morgen" in await ctx.store.unanswered()
     assert holding, "the unanswered question was not stored at all"
 
