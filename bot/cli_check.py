@@ -21,7 +21,7 @@ from knowledge.loader import knowledge_files, summarize
 from knowledge.model import KnowledgeError, Problem
 from knowledge.reload import self_check
 from knowledge.service import Snapshot, build_snapshot
-from knowledge.sources import check_quotes
+from knowledge.sources import check_quotes, source_path
 
 MAX_DRAFTS = 20  # draft ids listed; the count says the rest
 
@@ -53,6 +53,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     problems += quote_problems
     for note in notes:
         print(f"note: {note}")
+    for document in new.kb.documents:
+        source = source_path(document)
+        if source is not None:
+            print(f"Quotes of {Path(document.file).name} checked against {source}")
     drafts = [e.id for e in new.kb.entries if e.draft]
     if drafts:
         shown = ", ".join(drafts[:MAX_DRAFTS]) + (

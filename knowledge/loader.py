@@ -179,14 +179,15 @@ def _compose(path: Path, text: str, problems: list[Problem]) -> Node | None:
         root: Node | None = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         # "while parsing a flow sequence [line 17] ... did not find expected ']' [line 19]": the
-        # mistake is where the construct began, so that line comes first.
+        # mistake is where the construct began, so that line comes first (yaml_hint knows where
+        # it does not).
         marks = [m.line + 1 for m in (exc.context_mark, exc.problem_mark) if m is not None]
         line = marks[0] if marks else 1
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        seen = f" (noticed at line {marks[-1]})" if marks and marks[-1] != line else ""
-        hint = yaml_hint(what, text, line)
+        hint = yaml_hint(what, text, line, marks[-1] if marks else line)
         if hint is not None:
             line = hint[0]
+        seen = f" (noticed at line {marks[-1]})" if marks and marks[-1] != line else ""
         message = f"invalid YAML: {hint[1]} ({what}{seen})" if hint else f"invalid YAML: {what}{seen}"
         problems.append(Problem(str(path), line, message))
         return None
@@ -220,8 +221,13 @@ QUOTE_HINT = "a quoted text is not closed: end it with the same quote mark it st
 BRACKET_HINT = "a list in [ ] is not closed, or one of its texts has a colon or comma: close it with ], or quote the text"
 
 
-def yaml_hint(what: str, text: str, line: int) -> tuple[int, str] | None:
-    """The line and a plain-words explanation of a YAML syntax error, for the mistakes HR makes."""
+def yaml_hint(what: str, text: str, line: int, noticed: int) -> tuple[int, str] | None:
+    """The line and a plain-words explanation of a YAML syntax error, for the mistakes HR makes.
+
+    ``line`` is where the construct in error began, ``noticed`` where YAML found the error: for a
+    misindented line or a list item without its dash that is the line to fix, not the first line
+    of the list or mapping it breaks.
+    """
     lines = text.splitlines()
     tab = next((i for i, row in enumerate(lines, 1) if "\t" in row[: len(row) - len(row.lstrip())]), None)
     if "tab character" in what or "'\\t'" in what or (tab is not None and "cannot start any token" in what):
@@ -229,9 +235,9 @@ def yaml_hint(what: str, text: str, line: int) -> tuple[int, str] | None:
     if "mapping values are not allowed" in what:
         return line, COLON_HINT
     if "expected '-' indicator" in what or ("block sequence" in what and "expected <block end>" in what):
-        return line, DASH_HINT
+        return noticed, DASH_HINT
     if "expected <block end>" in what or "did not find expected key" in what:
-        return line, INDENT_HINT
+        return noticed, INDENT_HINT
     if "could not find expected ':'" in what:
         return line, KEY_HINT
     if "quoted scalar" in what:

@@ -25,7 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from knowledge.model import Entry, KnowledgeError, Problem
-from knowledge.normalize import clean, fold, words
+from knowledge.normalize import clean, words
 from knowledge.reload import self_check
 from knowledge.service import Snapshot, build_snapshot
 
@@ -69,10 +69,7 @@ def teach(folder: Path, question: str, entry_id: str) -> Taught:
         listed = questions.get(language)
         if not isinstance(listed, list):
             questions[language] = listed = CommentedSeq()
-        if any(fold(str(q)) == fold(text) for q in listed):
-            return False
-        listed.append(text)
-        return True
+        return _add_once(listed, text)
 
     added, new = _edit(folder, old, entry, edit)
     result = new.matcher.match(text, limit=5)
@@ -91,10 +88,7 @@ def mark_not_answered(folder: Path, question: str, entry_id: str) -> Taught:
             listed = CommentedSeq()
             position = list(data).index("entries") if "entries" in data else len(data)
             data.insert(position, "not_answered", listed)
-        if any(fold(str(q)) == fold(text) for q in listed):
-            return False
-        listed.append(text)
-        return True
+        return _add_once(listed, text)
 
     added, new = _edit(folder, old, entry, edit)
     result = new.matcher.match(text, limit=5)
@@ -106,6 +100,19 @@ def mark_not_answered(folder: Path, question: str, entry_id: str) -> Taught:
     )
     return Taught("not-answered", entry_id, entry.organization, entry.document, entry.file, text, "",
                   added, declined, best)  # fmt: skip
+
+
+def _add_once(listed: list[Any], text: str) -> bool:
+    """Append ``text`` unless the list has it already, spelt with other case, accents or
+    punctuation ("Tilbyder kommunen sundhedstjek?" is "tilbyder kommunen sundhedstjek")."""
+    if any(_key(str(q)) == _key(text) for q in listed):
+        return False
+    listed.append(text)
+    return True
+
+
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(w.folded for w in words(clean(text)))
 
 
 def _document(snapshot: Snapshot, entry_id: str) -> tuple[str, str]:
@@ -175,7 +182,7 @@ def _edit(folder: Path, old: Snapshot, entry: Entry, edit: Any) -> tuple[bool, S
         raise
     if problems:
         _write(path, original)
-        raise TeachFailed(f"not changed: {path.name} would break other answers", tuple(problems))
+        raise TeachFailed(f"{path.name} would break answers the bot gives now", tuple(problems))
     return True, new
 
 
