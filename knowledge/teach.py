@@ -16,6 +16,7 @@ import difflib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -64,18 +65,14 @@ def teach(folder: Path, question: str, entry_id: str) -> Taught:
     language = old.matcher.lexicon.language(words(text))
 
     def edit(data: Any) -> bool:
-        item = _entry_node(data, entry_id)
-        questions = item["questions"]
+        questions = _entry_node(data, entry_id)["questions"]
         listed = questions.get(language)
         if not isinstance(listed, list):
             questions[language] = listed = CommentedSeq()
         return _add_once(listed, text)
 
-    added, new = _edit(folder, old, entry, edit)
-    result = new.matcher.match(text, limit=5)
-    best = result.best.entry.id if result.answered and result.best else None
-    return Taught("teach", entry_id, entry.organization, entry.document, entry.file, text, language,
-                  added, best == entry_id, best)  # fmt: skip
+    added, best = _edit(folder, old, entry, edit, text)
+    return _taught("teach", entry, text, language, added, best is not None and best.id == entry_id, best)
 
 
 def mark_not_answered(folder: Path, question: str, entry_id: str) -> Taught:
@@ -90,16 +87,16 @@ def mark_not_answered(folder: Path, question: str, entry_id: str) -> Taught:
             data.insert(position, "not_answered", listed)
         return _add_once(listed, text)
 
-    added, new = _edit(folder, old, entry, edit)
-    result = new.matcher.match(text, limit=5)
-    best = result.best.entry.id if result.answered and result.best else None
-    declined = (
-        best is None
-        or new.kb.entry(best) is None
-        or _document(new, best) != (entry.organization, entry.document)
-    )
-    return Taught("not-answered", entry_id, entry.organization, entry.document, entry.file, text, "",
-                  added, declined, best)  # fmt: skip
+    added, best = _edit(folder, old, entry, edit, text)
+    same = best is not None and (best.organization, best.document) == (entry.organization, entry.document)
+    return _taught("not-answered", entry, text, "", added, not same, best)
+
+
+def _taught(
+    action: Action, entry: Entry, text: str, language: str, added: bool, answered: bool, best: Entry | None
+) -> Taught:
+    return Taught(action, entry.id, entry.organization, entry.document, entry.file, text, language,
+                  added, answered, best.id if best else None)  # fmt: skip
 
 
 def _add_once(listed: list[Any], text: str) -> bool:
@@ -113,11 +110,6 @@ def _add_once(listed: list[Any], text: str) -> bool:
 
 def _key(text: str) -> tuple[str, ...]:
     return tuple(w.folded for w in words(clean(text)))
-
-
-def _document(snapshot: Snapshot, entry_id: str) -> tuple[str, str]:
-    entry = snapshot.kb.entry(entry_id)
-    return (entry.organization, entry.document) if entry else ("", "")
 
 
 def _prepare(folder: Path, question: str, entry_id: str) -> tuple[str, Snapshot, Entry]:
@@ -157,9 +149,12 @@ def _entry_node(data: Any, entry_id: str) -> CommentedMap:
     raise TeachFailed(f"entry '{entry_id}' is not in its file any more; run the command again")
 
 
-def _edit(folder: Path, old: Snapshot, entry: Entry, edit: Any) -> tuple[bool, Snapshot]:
+def _edit(
+    folder: Path, old: Snapshot, entry: Entry, edit: Callable[[Any], bool], text: str
+) -> tuple[bool, Entry | None]:
     """Apply ``edit`` to the entry's file; keep it only if the knowledge still loads and passes
-    the reload's self-check. Returns whether anything changed and the knowledge after it."""
+    the reload's self-check. Returns whether anything changed, and the entry that answers
+    ``text`` afterwards (None: it is declined)."""
     path = Path(entry.file)
     original = path.read_text(encoding="utf-8")
     yaml = _yaml()
@@ -168,7 +163,7 @@ def _edit(folder: Path, old: Snapshot, entry: Entry, edit: Any) -> tuple[bool, S
     except YAMLError as exc:
         raise TeachFailed(f"{path}: cannot be read as YAML: {exc}") from None
     if not edit(data):
-        return False, old
+        return False, _answering(old, text)
     out = io.StringIO()
     yaml.dump(data, out)
     _write(path, out.getvalue())
@@ -183,7 +178,12 @@ def _edit(folder: Path, old: Snapshot, entry: Entry, edit: Any) -> tuple[bool, S
     if problems:
         _write(path, original)
         raise TeachFailed(f"{path.name} would break answers the bot gives now", tuple(problems))
-    return True, new
+    return True, _answering(new, text)
+
+
+def _answering(snapshot: Snapshot, text: str) -> Entry | None:
+    result = snapshot.matcher.match(text, limit=5)
+    return result.best.entry if result.answered and result.best else None
 
 
 def _write(path: Path, text: str) -> None:

@@ -66,6 +66,17 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def add_neighbour_with_the_health_check_question(folder: Path) -> None:
+    """A new document whose entry HR gave testrup-sundhedstjek's own question by hand."""
+    neighbour = folder / "testrup-sundhedsordning.yaml"
+    shutil.copy(TEACHING / neighbour.name, neighbour)
+    edit(
+        neighbour,
+        "da: [hvad dækker sundhedsordningen,",
+        "da: [hvad dækker sundhedsordningen, hvor tit kan jeg få et sundhedstjek,",
+    )
+
+
 def audit_lines(tmp_path: Path) -> list[tuple[str, str, str, str, str]]:
     store = Storage(tmp_path / "bot.sqlite3")
     try:
@@ -302,13 +313,7 @@ def test_check_runs_the_reloads_self_check(
 ) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(kdir, copy)
-    neighbour = copy / "testrup-sundhedsordning.yaml"  # a new file, given another entry's question
-    shutil.copy(TEACHING / neighbour.name, neighbour)
-    edit(
-        neighbour,
-        "da: [hvad dækker sundhedsordningen,",
-        "da: [hvad dækker sundhedsordningen, hvor tit kan jeg få et sundhedstjek,",
-    )
+    add_neighbour_with_the_health_check_question(copy)
     code, out, err = run(capsys, "check", str(copy))
     assert (
         code == 1
@@ -325,22 +330,14 @@ def test_check_runs_the_reloads_self_check(
 def test_check_in_place_notes_what_a_reload_may_refuse(
     capsys: pytest.CaptureFixture[str], kdir: Path
 ) -> None:
-    shutil.copy(TEACHING / "testrup-sundhedsordning.yaml", kdir)
-    edit(
-        kdir / "testrup-sundhedsordning.yaml",
-        "da: [hvad dækker sundhedsordningen,",
-        "da: [hvad dækker sundhedsordningen, hvor tit kan jeg få et sundhedstjek,",
-    )
+    add_neighbour_with_the_health_check_question(kdir)
     code, out, _ = run(capsys, "check")
-    assert (
-        code == 0
-        and (
-            f"note: {kdir / POLICY}:6: entry testrup-sundhedstjek does not answer its own question "
-            '"hvor tit kan jeg få et sundhedstjek" (now answered by testrup-sundhedsordning) '
-            "(a reload refuses this if the entry answered it before your edit)"
-        )
-        in out.splitlines()
+    note = (
+        f"note: {kdir / POLICY}:6: entry testrup-sundhedstjek does not answer its own question "
+        '"hvor tit kan jeg få et sundhedstjek" (now answered by testrup-sundhedsordning) '
+        "(a reload refuses this if the entry answered it before your edit)"
     )
+    assert code == 0 and note in out.splitlines()
 
 
 def test_check_verifies_quotes_against_the_source_text(
@@ -352,14 +349,11 @@ def test_check_verifies_quotes_against_the_source_text(
         "document: Personalepolitik\nsource: testrup-personalepolitik.txt\n",
     )
     code, out, _ = run(capsys, "check")
-    assert (
-        code == 0
-        and (
-            f"note: {kdir / POLICY}: source testrup-personalepolitik.txt not found beside it or in sources/: "
-            "its quotes are not verified"
-        )
-        in out.splitlines()
+    note = (
+        f"note: {kdir / POLICY}: source testrup-personalepolitik.txt not found beside it or in sources/: "
+        "its quotes are not verified"
     )
+    assert code == 0 and note in out.splitlines()
     shutil.copytree(TEACHING / "sources", kdir / "sources")  # its page numbers and split words repaired
     source = kdir / "sources" / "testrup-personalepolitik.txt"
     code, out, _ = run(capsys, "check")
