@@ -53,8 +53,11 @@ from bot.slack_payload import (
 from bot.slack_render import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
+    NOT_ANSWERED_ACTION,
     SHARE_ACTION,
     SUGGEST_ACTION,
+    TEACH_ACTION,
+    TEACH_BLOCK,
     Block,
     escape,
     render,
@@ -62,10 +65,12 @@ from bot.slack_render import (
 from handlers import feedback
 from handlers.adapter import ChatAdapter
 from handlers.context import Context
+from handlers.improve import NOT_ANSWERED, TEACH
 from handlers.language import language_of
 from handlers.messages import Message, Reply
-from handlers.router import dispatch
+from handlers.router import dispatch, dispatch_action
 from handlers.services import StoreError
+from handlers.teaching import action_value
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
@@ -124,6 +129,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         self.bolt.action(SUGGEST_ACTION)(self.on_suggestion)
         self.bolt.action(re.compile(f"^({FEEDBACK_UP}|{FEEDBACK_DOWN})$"))(self.on_feedback)
         self.bolt.action(SHARE_ACTION)(self.on_share)
+        self.bolt.action(re.compile(f"^({TEACH_ACTION}|{NOT_ANSWERED_ACTION})$"))(self.on_teach)
 
     async def handle(self, request: web.Request) -> web.Response:
         """``POST /slack/events``: the signature is checked here, before anything reads the body,
@@ -244,6 +250,22 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         )
         thanks = respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
         await deliver(self.ctx, thanks)
+
+    async def on_teach(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """An admin chose an entry in a stats menu: teach it the question, or decline it there."""
+        self.replies.hold()
+        await ack()
+        question = str(action.get("block_id") or "").removeprefix(TEACH_BLOCK)
+        selected = action.get("selected_option")
+        entry_id = str(selected.get("value") or "") if isinstance(selected, dict) else ""
+        name = TEACH if action.get("action_id") == TEACH_ACTION else NOT_ANSWERED
+        msg = to_message(question, user_of(body), channel_of(body), body)
+        reply = await dispatch_action(name, self.asked_from(msg), self.ctx, action_value(entry_id, question))
+        fallback, blocks = render(reply)
+        await deliver(
+            self.ctx,
+            respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False),
+        )
 
     # -- the adapter contract (handlers.adapter) ------------------------------------------------
     def receive(self, payload: SlackEvent) -> Message | None:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from bot import plain_render
-from handlers.messages import Language, Reply
+from handlers.messages import Language, Reply, TeachOffer
 from handlers.texts import t
 
 Block = dict[str, Any]
@@ -32,6 +32,11 @@ SUGGEST_ACTION = "grundlag_suggest"
 FEEDBACK_UP = "grundlag_feedback_up"
 FEEDBACK_DOWN = "grundlag_feedback_down"
 SHARE_ACTION = "grundlag_share"
+TEACH_ACTION = "grundlag_teach"  # an admin's "svar med …" under an unanswered question in stats
+NOT_ANSWERED_ACTION = "grundlag_not_answered"  # ... or "svar ikke fra …" a document
+TEACH_BLOCK = "grundlag_teach:"  # + the question: the menus' block id carries what they teach
+BLOCK_ID_MAX = 255
+OPTION_VALUE_MAX = 150
 FEEDBACK_BLOCK = "grundlag_feedback"  # + ":da" / ":en": the language to thank the user in
 
 _BROADCAST = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
@@ -184,6 +189,8 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
                 ],
             }
         )
+    for offer in reply.teach:
+        blocks += _teach_blocks(offer, lang)
     buttons: list[Block] = []
     if feedback and reply.answered and reply.entry_id:
         buttons += [
@@ -197,3 +204,44 @@ def render(reply: Reply, *, feedback: bool = True, share: str | None = None) -> 
     blocks = [b for b in blocks if b.get("elements", True)]
     fallback = safe(plain_render.render(reply), FALLBACK_MAX)
     return fallback, _sections(plain_render.body(reply), MAX_BLOCKS - len(blocks), lang) + blocks
+
+
+def _teach_blocks(offer: TeachOffer, lang: Language) -> list[Block]:
+    """An unanswered question with two menus: the entry to answer it with, and the document that
+    must not answer it. The question rides in the block id (Slack gives it back with the choice);
+    one too long for it gets no menus."""
+    block_id = TEACH_BLOCK + offer.question
+    choices = [c for c in offer.choices if len(c.entry_id) <= OPTION_VALUE_MAX]
+    if len(block_id) > BLOCK_ID_MAX or not choices:
+        return []
+    documents = {(c.organization, c.document): c.entry_id for c in reversed(choices)}
+    return [
+        _context(t("teach.offer", lang, question=offer.question, count=offer.count)),
+        {
+            "type": "actions",
+            "block_id": block_id,
+            "elements": [
+                _select(
+                    TEACH_ACTION,
+                    t("teach.menu", lang),
+                    [(f"{c.title} ({c.entry_id})", c.entry_id) for c in choices],
+                ),
+                _select(
+                    NOT_ANSWERED_ACTION,
+                    t("teach.decline_menu", lang),
+                    [(f"{org} · {doc}", entry) for (org, doc), entry in reversed(documents.items())],
+                ),
+            ],
+        },
+    ]
+
+
+def _select(action_id: str, placeholder: str, options: list[tuple[str, str]]) -> Block:
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": _plain(safe(placeholder, BUTTON_TEXT_MAX)),
+        "options": [
+            {"text": _plain(safe(label, BUTTON_TEXT_MAX)), "value": value} for label, value in options
+        ],
+    }

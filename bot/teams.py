@@ -69,9 +69,10 @@ from handlers.adapter import ChatAdapter
 from handlers.context import Context
 from handlers.language import language_of
 from handlers.messages import Message, Reply
-from handlers.router import dispatch
+from handlers.router import dispatch, dispatch_action
 from handlers.services import StoreError
 from handlers.settings import TeamsSettings
+from handlers.teaching import action_value
 from handlers.texts import t
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,11 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no ty
             msg = replace(
                 msg, organization=self.ctx.settings.sources.teams(tenant_of(activity), msg.conversation)
             )
-            reply = await dispatch(msg, self.ctx)
+            if action is not None and action.kind in render.TEACH_KINDS:
+                value = action_value(action.entry_id, action.question)
+                reply = await dispatch_action(action.kind, msg, self.ctx, value)
+            else:
+                reply = await dispatch(msg, self.ctx)
             if reply.ephemeral and not msg.is_direct:
                 reply = await self._privately(msg, reply)
         await turn_context.send_activity(to_activity(reply))
@@ -258,11 +263,13 @@ def tenant_of(activity: Activity) -> str | None:
 
 
 def to_message(activity: Activity, *, verified: bool = True) -> Message | None:
-    """The neutral message of a message activity: a question, or a suggestion clicked on a card;
-    None when it is not addressed to the bot (or is a vote, which is no message). ``verified``:
+    """The neutral message of a message activity: a question, a suggestion clicked on a card or
+    an admin's choice under stats (with the question as its text; the card's action names are
+    handlers.improve's TEACH and NOT_ANSWERED); None when it is not addressed to the bot (or is a
+    vote, which is no message). ``verified``:
     the activity came with a valid token, so its sender is who it claims to be."""
     action = render.parse_action(activity.value)
-    if action is not None and action.kind != "ask":
+    if action is not None and action.kind == "feedback":
         return None
     text = action.question if action is not None else question_text(activity)
     if text is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import plain_render
-from handlers.messages import Language, Reply
+from handlers.messages import Language, Reply, TeachOffer
 from handlers.texts import t
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -30,7 +30,7 @@ ACTION_KEY = "grundlagbot"  # marks the Action.Submit data this bot put on its o
 class CardAction:
     """A click on one of our cards: ask a suggested question, or vote on an answer."""
 
-    kind: str  # "ask" | "feedback"
+    kind: str  # "ask" | "feedback" | "teach" | "not-answered" (an admin's choice under stats)
     question: str = ""
     entry_id: str = ""
     up: bool = False
@@ -42,8 +42,11 @@ def neutralise(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+TEACH_KINDS = ("teach", "not-answered")
+
+
 def needs_card(reply: Reply) -> bool:
-    return bool(reply.source or reply.suggestions or reply.entry_id)
+    return bool(reply.source or reply.suggestions or reply.entry_id or reply.teach)
 
 
 def card(reply: Reply) -> dict[str, Any]:
@@ -67,6 +70,8 @@ def card(reply: Reply) -> dict[str, Any]:
         body.append(
             {"type": "ActionSet", "actions": [_ask_button(s.title, s.question) for s in reply.suggestions]}
         )
+    for n, offer in enumerate(reply.teach, 1):
+        body += _teach_items(offer, f"teach-{n}", lang)
     if reply.answered and reply.entry_id:
         body.append(
             {
@@ -106,6 +111,15 @@ def parse_action(value: Any) -> CardAction | None:
         return CardAction("ask", question=value["question"], language=lang)
     if kind == "feedback" and isinstance(value.get("entry"), str) and isinstance(value.get("up"), bool):
         return CardAction("feedback", entry_id=value["entry"], up=value["up"], language=lang)
+    if (
+        kind in TEACH_KINDS
+        and isinstance(value.get("question"), str)
+        and isinstance(value.get("choice"), str)
+    ):
+        # The card sends every input it holds; "choice" names the menu under this question.
+        chosen = value.get(value["choice"])
+        entry_id = chosen if isinstance(chosen, str) else ""
+        return CardAction(kind, question=value["question"], entry_id=entry_id, language=lang)
     return None
 
 
@@ -127,4 +141,33 @@ def _vote_button(label: str, entry_id: str, up: bool, lang: Language) -> dict[st
         "type": "Action.Submit",
         "title": label,
         "data": {ACTION_KEY: "feedback", "entry": entry_id, "up": up, "lang": lang},
+    }
+
+
+def _teach_items(offer: TeachOffer, field: str, lang: Language) -> list[dict[str, Any]]:
+    """An unanswered question, a menu of the entries that might answer it, and two buttons: answer
+    it with the chosen entry, or mark it as not answered by that entry's document."""
+    choices = [
+        {
+            "title": neutralise(f"{c.title} ({c.entry_id}) · {c.organization} · {c.document}"),
+            "value": c.entry_id,
+        }
+        for c in offer.choices
+    ]
+    return [
+        _rich(t("teach.offer", lang, question=offer.question, count=offer.count), weight="Bolder"),
+        {"type": "Input.ChoiceSet", "id": field, "style": "compact", "placeholder": t("teach.choose", lang),
+         "choices": choices},
+        {"type": "ActionSet", "actions": [
+            _teach_button(t("teach.teach_button", lang), "teach", offer.question, field),
+            _teach_button(t("teach.decline_button", lang), "not-answered", offer.question, field),
+        ]},
+    ]  # fmt: skip
+
+
+def _teach_button(label: str, kind: str, question: str, field: str) -> dict[str, Any]:
+    return {
+        "type": "Action.Submit",
+        "title": label,
+        "data": {ACTION_KEY: kind, "question": question, "choice": field},
     }

@@ -13,6 +13,7 @@ Replies are Danish: the admin commands are HR's tools, and their words (``reload
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from handlers.admin_reports import statistics, status
 from handlers.context import Context
@@ -28,16 +29,16 @@ MAX_IDS = 5  # entry ids named per document and kind of change
 SIGNAL_ADMIN = "signal:SIGHUP"
 
 
-def _refuse(msg: Message, ctx: Context, action: str) -> Reply | None:
+def refuse(msg: Message, ctx: Context, action: str) -> Reply | None:
     """A refusal for a non-admin (audited), or None when ``msg`` comes from an admin."""
     if ctx.is_admin(msg):
         return None
     ctx.record("audit", ctx.store.audit(f"{msg.platform}:{msg.user}", action, "refused"))
     logger.info("Admin command %s refused for a non-admin on %s", action, msg.platform)
-    return _admin_reply(t("admin.refused", command=action))
+    return admin_reply(t("admin.refused", command=action))
 
 
-def _admin_reply(text: str) -> Reply:
+def admin_reply(text: str) -> Reply:
     # Not an answer from the knowledge (answered=False): no feedback or "share in channel" buttons,
     # whose click would run the admin command again. Ephemeral: only the admin sees it.
     return Reply(text=text, answered=False, ephemeral=True)
@@ -59,11 +60,11 @@ async def run_reload(ctx: Context, admin: str) -> ReloadReport:
 @command("reload", "reload", "genindlæs", "genindlaes")
 async def handle_reload(msg: Message, ctx: Context, argument: str) -> Reply:
     """Reload the knowledge files and say what changed, or what is wrong."""
-    refused = _refuse(msg, ctx, "reload")
+    refused = refuse(msg, ctx, "reload")
     if refused is not None:
         return refused
     report = await run_reload(ctx, f"{msg.platform}:{msg.user}")
-    return _admin_reply(render_report(report))
+    return admin_reply(render_report(report))
 
 
 async def reload_from_signal(ctx: Context) -> None:
@@ -140,22 +141,24 @@ def _ids(ids: tuple[str, ...]) -> str:
 @command("status", "status")
 async def handle_status(msg: Message, ctx: Context, argument: str) -> Reply:
     """Knowledge version and counts, last reload, next scheduled posts, recent failures."""
-    refused = _refuse(msg, ctx, "status")
+    refused = refuse(msg, ctx, "status")
     if refused is not None:
         return refused
-    return _admin_reply(await status(ctx))
+    return admin_reply(await status(ctx))
 
 
 @command("stats", "stats", "statistik")
 async def handle_stats(msg: Message, ctx: Context, argument: str) -> Reply:
     """Unanswered questions grouped by similarity, 👍/👎 per entry and the answer rate: anonymous.
 
-    A global admin sees them all, then per organisation; an organisation's own admin sees that
-    organisation's only."""
+    A global admin sees them all, then per organisation, with the choices that teach them; an
+    organisation's own admin sees that organisation's only (and teaches nothing: teaching edits
+    files every organisation's answers come from)."""
     own = None if ctx.is_admin(msg) else ctx.admin_of(msg)
     if own is not None:
-        return _admin_reply(await statistics(ctx, own))
-    refused = _refuse(msg, ctx, "stats")
+        return admin_reply((await statistics(ctx, own))[0])
+    refused = refuse(msg, ctx, "stats")
     if refused is not None:
         return refused
-    return _admin_reply(await statistics(ctx))
+    text, offers = await statistics(ctx)
+    return replace(admin_reply(text), teach=offers)

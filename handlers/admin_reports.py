@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from handlers.context import Context
+from handlers.messages import TeachOffer
+from handlers.teaching import choices
 from handlers.texts import t
 from knowledge.normalize import clean, stem, words
 
@@ -26,6 +28,7 @@ TOP_QUESTIONS = 15
 UPCOMING = 5  # scheduled posts listed by status
 FAILED = 10  # failed posts listed by status
 TOP_FEEDBACK = 15
+TEACH_OFFERS = 10  # unanswered questions offered to teach, with a menu each (Slack allows 50 blocks)
 MAX_SHOWN = 120  # characters of a question shown
 
 
@@ -129,21 +132,28 @@ async def _schedule_lines(ctx: Context) -> list[str]:
     return lines
 
 
-async def statistics(ctx: Context, organization: str | None = None) -> str:
+async def statistics(ctx: Context, organization: str | None = None) -> tuple[str, tuple[TeachOffer, ...]]:
     """The whole ``stats`` reply as plain text: of every question, then per organisation whose
-    employees asked (a global admin's); or of ``organization``'s employees only (its own admin's)."""
+    employees asked (a global admin's); or of ``organization``'s employees only (its own admin's).
+    With it, the unanswered questions an admin can teach: each group's example with the entries
+    that come closest (:func:`handlers.teaching.choices`), also named in the text."""
+    offers: list[TeachOffer] = []
     if organization is not None:
         lines = [t("admin.stats.organization", organization=organization)]
-        lines += await _question_lines(ctx, organization)
-        return "\n".join(lines)
-    lines = await _question_lines(ctx, None)
+        lines += await _question_lines(ctx, organization, offers)
+        return "\n".join(lines), tuple(offers[:TEACH_OFFERS])
+    lines = await _question_lines(ctx, None, offers)
     lines += await _feedback_lines(ctx)
     for org in await ctx.store.question_organizations():
         lines += ["", t("admin.stats.organization", organization=org), *await _question_lines(ctx, org)]
-    return "\n".join(lines)
+    return "\n".join(lines), tuple(offers[:TEACH_OFFERS])
 
 
-async def _question_lines(ctx: Context, organization: str | None) -> list[str]:
+async def _question_lines(
+    ctx: Context, organization: str | None, offers: list[TeachOffer] | None = None
+) -> list[str]:
+    """The answer rate and the unanswered questions; with ``offers``, each question's closest
+    entries too, collected there."""
     answered, declined = await ctx.store.answer_counts(organization=organization)
     total = answered + declined
     lines = [
@@ -157,9 +167,13 @@ async def _question_lines(ctx: Context, organization: str | None) -> list[str]:
         lines.append(
             t("admin.stats.unanswered", days=ctx.settings.question_retention_days, top=TOP_QUESTIONS)
         )
-        lines += [
-            t("admin.stats.group", count=g.count, text=_short(g.example)) for g in groups[:TOP_QUESTIONS]
-        ]
+        for group in groups[:TOP_QUESTIONS]:
+            lines.append(t("admin.stats.group", count=group.count, text=_short(group.example)))
+            found = choices(ctx.knowledge.current, group.example) if offers is not None else ()
+            if offers is not None and found:
+                named = "; ".join(f"{c.entry_id} “{c.title}”" for c in found)
+                lines.append(t("admin.stats.choices", choices=named))
+                offers.append(TeachOffer(group.example, group.count, found))
     else:
         lines.append(t("admin.stats.no_unanswered", days=ctx.settings.question_retention_days))
     lines.append("")

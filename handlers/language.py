@@ -14,7 +14,7 @@ from handlers.messages import Language
 from knowledge.normalize import clean, words
 from knowledge.service import Snapshot
 
-ENGLISH_COMMANDS = frozenset({"help", "subscribe", "unsubscribe", "chair", "theme", "annual-wheel"})
+ENGLISH_COMMANDS = frozenset({"help", "subscribe", "unsubscribe", "chair", "theme", "annual-wheel", "why"})
 MAX_CHARS = 2000  # the head of a pasted document says which language it is in
 
 

@@ -87,6 +87,27 @@ class Related:
 
 
 @dataclass(frozen=True)
+class TeachChoice:
+    """An entry that might answer an unanswered question: what an admin can teach it to."""
+
+    entry_id: str
+    title: str
+    organization: str
+    document: str
+
+
+@dataclass(frozen=True)
+class TeachOffer:
+    """An unanswered question (a group in ``stats``) with the entries that might answer it. An
+    admin chooses one to teach it the question ("svar med …"), or one whose document must not
+    answer it; renderers show the choice as a select menu (Slack) or a card (Teams)."""
+
+    question: str
+    count: int
+    choices: tuple[TeachChoice, ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the bot says back, as parts that each renderer lays out in its own way.
 
@@ -108,6 +129,7 @@ class Reply:
     entry_id: str | None = None  # the knowledge entry answered from: feedback buttons refer to it
     title: str | None = None
     ephemeral: bool = False  # slash-command answers: shown only to the asker
+    teach: tuple[TeachOffer, ...] = ()  # an admin's stats: unanswered questions to teach
 
 
 class UserFacingError(Exception):

@@ -36,6 +36,9 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+# Clicks on the bot's own buttons and menus that are not typed words (an admin's "svar med …"):
+# the adapters hand them to dispatch_action by name, with the argument the click carries.
+ACTIONS: dict[str, Handler] = {}
 
 
 def command(name: str, *words: str, takes_argument: bool = False) -> Callable[[Handler], Handler]:
@@ -43,6 +46,16 @@ def command(name: str, *words: str, takes_argument: bool = False) -> Callable[[H
 
     def register(handler: Handler) -> Handler:
         COMMANDS[name] = Command(name, tuple(w.casefold() for w in words), handler, takes_argument)
+        return handler
+
+    return register
+
+
+def action(name: str) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for the click ``name`` (see :data:`ACTIONS`)."""
+
+    def register(handler: Handler) -> Handler:
+        ACTIONS[name] = handler
         return handler
 
     return register
@@ -77,12 +90,25 @@ async def dispatch(msg: Message, ctx: Context) -> Reply:
 
     cmd, argument = parse(msg.text)
     language = language_of(ctx.knowledge.current, msg.text, command_word(msg.text) if cmd else None)
-    msg = replace(msg, language=language)
+    handler = ask.handle_ask if cmd is None else cmd.handler
+    return await _run(
+        handler, replace(msg, language=language), ctx, argument, cmd.name if cmd else "question"
+    )
+
+
+async def dispatch_action(name: str, msg: Message, ctx: Context, argument: str) -> Reply:
+    """Run the click ``name`` (:data:`ACTIONS`) with ``argument``, inside the same error boundary."""
+    handler = ACTIONS.get(name)
+    if handler is None:
+        raise KeyError(f"no action {name!r}")  # an adapter's mistake, not the user's
+    return await _run(handler, msg, ctx, argument, name)
+
+
+async def _run(handler: Handler, msg: Message, ctx: Context, argument: str, what: str) -> Reply:
+    language = msg.language
     started = time.perf_counter()
     try:
-        if cmd is None:
-            return await ask.handle_ask(msg, ctx, argument)
-        return await cmd.handler(msg, ctx, argument)
+        return await handler(msg, ctx, argument)
     except UserFacingError as exc:
         return Reply(text=str(exc), answered=False, language=language)
     except StoreError as exc:  # a command that needs the database (abonner, stats) while it is unusable
@@ -91,7 +117,7 @@ async def dispatch(msg: Message, ctx: Context) -> Reply:
         return Reply(text=t("error.storage", language), answered=False, language=language)
     except Exception:
         # The one broad except: whatever went wrong, the user gets an apology, not a traceback.
-        logger.exception("Handling a %s message failed (%s)", msg.platform, cmd.name if cmd else "question")
+        logger.exception("Handling a %s message failed (%s)", msg.platform, what)
         ctx.metrics.errors.labels("handler").inc()
         return Reply(text=t("error.apology", language), answered=False, language=language)
     finally:
@@ -100,7 +126,7 @@ async def dispatch(msg: Message, ctx: Context) -> Reply:
 
 def _load_handlers() -> None:
     # Importing the modules registers their commands in COMMANDS.
-    from handlers import admin, feedback, help, subscriptions, theme  # noqa: F401
+    from handlers import admin, feedback, help, improve, subscriptions, theme  # noqa: F401
 
 
 _load_handlers()

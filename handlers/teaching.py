@@ -13,15 +13,37 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from handlers.messages import Language
+from handlers.messages import Language, TeachChoice
 from handlers.services import Store
 from handlers.texts import t
+from knowledge.service import Snapshot
 from knowledge.teach import Taught, TeachFailed, mark_not_answered, teach
 
 if TYPE_CHECKING:
     from handlers.context import Context
 
 logger = logging.getLogger(__name__)
+
+MAX_CHOICES = 3  # candidate entries offered for an unanswered question
+
+
+def choices(snapshot: Snapshot, question: str) -> tuple[TeachChoice, ...]:
+    """The entries that come closest to answering ``question``: the matcher's best matches."""
+    result = snapshot.matcher.match(question, limit=MAX_CHOICES)
+    return tuple(
+        TeachChoice(m.entry.id, m.entry.title, m.entry.organization, m.entry.document) for m in result.matches
+    )
+
+
+def action_value(entry_id: str, question: str) -> str:
+    """What a teaching click carries: the entry chosen and the question (entry ids have no spaces)."""
+    return f"{entry_id} {question}"
+
+
+def parse_action_value(value: str) -> tuple[str, str]:
+    """The entry id and the question of :func:`action_value`; empty strings when missing."""
+    entry_id, _, question = value.partition(" ")
+    return entry_id, question.strip()
 
 
 def apply(folder: Path, question: str, entry_id: str, *, not_answered: bool = False) -> Taught:

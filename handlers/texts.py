@@ -488,6 +488,22 @@ _add(
             "en": "The question is now answered from {best}, in another document.",
         },
         "teach.failed": {"da": "Intet ændret: {reason}", "en": "Nothing changed: {reason}"},
+        "teach.no_choice": {"da": "Vælg et indslag først.", "en": "Choose an entry first."},
+        # The choice under each unanswered question in stats (bot/slack_render.py, bot/teams_render.py).
+        "teach.offer": {"da": "“{question}” ({count}×)", "en": "“{question}” ({count}×)"},
+        "teach.menu": {"da": "Svar med …", "en": "Answer with …"},
+        "teach.decline_menu": {"da": "Svar ikke fra …", "en": "Do not answer from …"},
+        "teach.choose": {"da": "Vælg et indslag", "en": "Choose an entry"},
+        "teach.teach_button": {"da": "Svar med det valgte", "en": "Answer with the chosen one"},
+        "teach.decline_button": {
+            "da": "Svar ikke fra dets dokument",
+            "en": "Do not answer from its document",
+        },
+        "admin.stats.choices": {"da": "   bedste bud: {choices}", "en": "   best candidates: {choices}"},
+        "why.usage": {
+            "da": "Skriv hvorfor og spørgsmålet, fx: hvorfor hvor tit kan jeg få et sundhedstjek",
+            "en": "Write why and the question, e.g.: why how often can I get a health check",
+        },
         "why.terms": {"da": "Spørgsmålet er læst som: {terms}", "en": "The question was read as: {terms}"},
         "why.no_terms": {
             "da": "Spørgsmålet har ingen ord, som viden kender.",

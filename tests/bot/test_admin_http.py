@@ -259,8 +259,10 @@ async def test_stats_through_slack_show_unanswered_questions_without_identity(se
 
     assert "3× “" in said and "frokost" in said
     assert call.body["response_type"] == "ephemeral"
-    # No "share in channel" or feedback buttons: a click would run the admin command again.
-    assert not [b for b in call.body.get("blocks", []) if b["type"] == "actions"]
+    # No "share in channel" or feedback buttons: a click would run the admin command again. The
+    # only actions are the menus that teach the unanswered question.
+    actions = [b for b in call.body.get("blocks", []) if b["type"] == "actions"]
+    assert [b["block_id"] for b in actions] == ["grundlag_teach:hvad er der til frokost?"]
     assert not any(who in said for who in ("U0ASKER", "C0ROOM"))
 
 
