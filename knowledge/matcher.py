@@ -26,7 +26,7 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
@@ -396,17 +396,16 @@ class Matcher:
         if not qterms:
             return []
         org = organization or named
-        partial = self._candidates(qterms)
+        entries = self.entries
         if organization is not None:
-            entries = self.entries
-            partial = {
-                e: v
-                for e, v in partial.items()
-                if entries[e].organization == organization or entries[e].shared
-            }
-        elif named is not None:
-            partial = {e: v * (1.0 if self.entries[e].organization == named else OTHER_ORG_FACTOR)
-                       for e, v in partial.items()}  # fmt: skip
+            partial = self._candidates(
+                qterms, lambda e: entries[e].organization == organization or entries[e].shared
+            )
+        else:
+            partial = self._candidates(qterms)
+            if named is not None:
+                partial = {e: v * (1.0 if entries[e].organization == named else OTHER_ORG_FACTOR)
+                           for e, v in partial.items()}  # fmt: skip
         # sorted() with itemgetter runs in C: faster than heapq on thousands of candidates.
         top = sorted(partial.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
         total = sum(t.importance for t in qterms)
@@ -434,20 +433,29 @@ class Matcher:
         matches = [self._rerank(query, -e, cov, spec) for *_, e, cov, spec in ranked]
         return sorted(matches, key=lambda m: -m.score)
 
-    def _candidates(self, qterms: list[QTerm]) -> dict[int, float]:
-        """Entries that contain the question's informative words, with a first partial score."""
+    def _candidates(
+        self, qterms: list[QTerm], allowed: Callable[[int], bool] | None = None
+    ) -> dict[int, float]:
+        """Entries that contain the question's informative words, with a first partial score;
+        only ``allowed`` ones (the asker's documents) when given."""
         known = sorted((t for t in qterms if t.alts), key=lambda t: -t.importance)
         # The rarest words find the candidates; common ones only count towards their scores.
         generators = [t for t in known if t.importance >= GENERATOR_IDF][:GENERATORS] or known[:1]
-        partial: dict[int, float] = defaultdict(float)
-        for t in generators:
-            for e, v in self._term_hits(t, self.index.strong).items():
-                partial[e] += t.importance * v
-        if not partial:  # the words are only in quotes
-            for t in generators:
-                for e, v in self._term_hits(t, self.index.postings).items():
-                    partial[e] += t.importance * v
-        return partial
+        # Where the words are only in quotes, the whole postings; within the asker's documents,
+        # where the rarest words may all be another organisation's, every known word.
+        for source, terms in (
+            (self.index.strong, generators),
+            (self.index.postings, generators),
+            (self.index.postings, known),
+        ):
+            partial: dict[int, float] = defaultdict(float)
+            for t in terms:
+                for e, v in self._term_hits(t, source).items():
+                    if allowed is None or allowed(e):
+                        partial[e] += t.importance * v
+            if partial:
+                return partial
+        return {}
 
     def _term_hits(self, t: QTerm, source: dict[str, dict[int, float]]) -> dict[int, float]:
         """Entries of ``source`` (postings) that have a reading of ``t``, with how well.
