@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--weeks", type=_positive, default=8, help="how many weeks ahead (default 8)")
     sched.add_argument("--json", action="store_true", help="print a JSON array")
 
+    db = sub.add_parser("db", help="the database: `db upgrade` applies its schema migrations")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate to the newest schema")
+
     post = sub.add_parser("post", help="run one scheduled job now (idempotent per period)")
     post.add_argument("job", choices=["weekly-theme", "med-reminders"])
     post.add_argument("--date", type=_day, help="the day to post for (default today)")
@@ -126,6 +129,10 @@ def _command(name: str) -> Command:
         from bot.train import run_train
 
         return run_train
+    if name == "db":
+        from bot.cli_db import run_db
+
+        return run_db
     if name == "serve":
         from bot.server import run_serve
 

@@ -63,7 +63,7 @@ def run_teach(args: argparse.Namespace, settings: Settings) -> int:
     """Teach a question to an entry (or ``--not-answered``) in the configured knowledge folder."""
     action = "not-answered" if args.not_answered else "teach"
     admin = f"cli:{getpass.getuser()}"
-    store = Storage(settings.db_path)
+    store = Storage(settings.database)
     try:
         try:
             taught = apply(settings.knowledge_dir, args.question, args.entry, not_answered=args.not_answered)

@@ -39,7 +39,7 @@ def run_schedule(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(str(p) for p in exc.problems), file=sys.stderr)
         return 1
     # Read subscriptions when the database exists; a preview never creates one.
-    store = Storage(settings.db_path) if settings.db_path.exists() else None
+    store = Storage(settings.database) if settings.db_url or settings.db_path.exists() else None
     try:
         known = asyncio.run(registered(store))
     finally:

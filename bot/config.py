@@ -17,6 +17,7 @@ from typing import Any
 from bot.config_file import ConfigError as ConfigError
 from bot.config_file import Problems, read_yaml
 from bot.config_model import AppFile, Environment, OrganizationFile
+from bot.db_target import is_postgres
 from handlers.settings import (
     MedCommittee,
     OrgChannels,
@@ -134,9 +135,10 @@ def _resolve(base: Path, value: str) -> Path:
 
 def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledge_dir: Path) -> Settings:
     storage, schedule = app.storage, app.schedule
+    db_url = env.GRUNDLAGBOT_DB if env.GRUNDLAGBOT_DB and is_postgres(env.GRUNDLAGBOT_DB) else None
     db_path = (
         Path(env.GRUNDLAGBOT_DB)
-        if env.GRUNDLAGBOT_DB
+        if env.GRUNDLAGBOT_DB and not db_url
         else _resolve(Path.cwd(), storage.path or "grundlagbot.sqlite3")
     )
     slack = None
@@ -151,6 +153,7 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
     return Settings(
         knowledge_dir=knowledge_dir,
         db_path=db_path,
+        db_url=db_url,
         config_file=config_file,
         slack=slack,
         teams=teams,

@@ -32,7 +32,7 @@ CONTEXT: web.AppKey[Context] = web.AppKey("context", Context)
 def build_context(settings: Settings, knowledge: KnowledgeService | None = None) -> Context:
     """Load the knowledge (unless given, loaded already) and open the database: everything a
     handler needs."""
-    store = Storage(settings.db_path)  # first: a database that cannot be used fails at once
+    store = Storage(settings.database)  # first: a database that cannot be used fails at once
     if knowledge is None:
         try:
             knowledge = KnowledgeService(settings.knowledge_dir)

@@ -4,6 +4,7 @@ Framework Connector)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from knowledge.service import KnowledgeService
 from tests.aiohttp_types import AiohttpServer
 from tests.bot.slack_fakes import FakeSlack
 from tests.bot.teams_fakes import FakeConnector
+from tests.postgres import REQUIRE, Cluster, NoPostgres, cluster
 from tests.testbot import MakeBot, TestBot, build_bot
 
 
@@ -50,3 +52,25 @@ async def connector(aiohttp_server: AiohttpServer) -> AsyncIterator[tuple[FakeCo
     fake = FakeConnector()
     server = await aiohttp_server(fake.app)
     yield fake, str(server.make_url("/"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole run (tests/postgres.py). Without the server
+    binaries it skips, with the reason; in CI (``GRUNDLAGBOT_REQUIRE_POSTGRES``) it fails."""
+    try:
+        with cluster() as running:
+            yield running
+    except NoPostgres as exc:
+        if os.environ.get(REQUIRE):
+            pytest.fail(f"PostgreSQL is required here ({REQUIRE}) but: {exc}")
+        pytest.skip(f"no PostgreSQL to test against: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A new empty database on each back end in turn: a SQLite path, a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.sqlite3"
+    running: Cluster = request.getfixturevalue("postgres")
+    return running.database()

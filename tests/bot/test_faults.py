@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import slack_client, storage
 from bot.server import create_app
@@ -52,8 +53,12 @@ async def metrics(bot: Bot) -> str:
 async def fill_the_disk(store: Storage) -> None:
     """The database may not grow by a page more (SQLite's "database or disk is full", as on a full
     file system), and the pages it has are full of answer counts."""
-    pages = store._writer.execute("PRAGMA page_count").fetchone()[0]  # the store's writer connection
-    store._writer.execute(f"PRAGMA max_page_count={pages}")
+
+    async def limit(conn: AsyncConnection) -> None:  # on the store's one writer connection
+        pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar()
+        await conn.exec_driver_sql(f"PRAGMA max_page_count={pages}")
+
+    await store._write(limit)
     day = date(2000, 1, 1)
     with pytest.raises(StoreError, match="full"):
         for _ in range(10_000):

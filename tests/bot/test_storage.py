@@ -13,8 +13,8 @@ from bot.cli import main
 from bot.storage import Storage
 
 
-async def test_subscriptions_survive_a_restart(tmp_path: Path) -> None:
-    db = tmp_path / "bot.sqlite3"
+async def test_subscriptions_survive_a_restart(database: Path | str) -> None:
+    db = database
     store = Storage(db)
     assert await store.subscribe("slack", "C1", "Allerød Kommune")
     assert not await store.subscribe("slack", "C1", "Allerød Kommune")
@@ -22,10 +22,11 @@ async def test_subscriptions_survive_a_restart(tmp_path: Path) -> None:
     again = Storage(db)
     assert await again.subscriptions() == [("slack", "C1", "Allerød Kommune")]
     assert await again.unsubscribe("slack", "C1") and not await again.unsubscribe("slack", "C1")
+    again.close()
 
 
-async def test_a_post_is_claimed_once_it_is_posted(tmp_path: Path) -> None:
-    store = Storage(tmp_path / "bot.sqlite3")
+async def test_a_post_is_claimed_once_it_is_posted(database: Path | str) -> None:
+    store = Storage(database)
     assert await store.claim_post("weekly-theme", "2027-W01", "slack:C1")
     await store.finish_post("weekly-theme", "2027-W01", "slack:C1", ok=False, attempts=3, error="ratelimited")
     assert (await store.post_records("failed"))[0].error == "ratelimited"
@@ -33,10 +34,11 @@ async def test_a_post_is_claimed_once_it_is_posted(tmp_path: Path) -> None:
     await store.finish_post("weekly-theme", "2027-W01", "slack:C1", ok=True, attempts=1)
     assert not await store.claim_post("weekly-theme", "2027-W01", "slack:C1")
     assert (await store.post_records("posted"))[0].attempts == 4
+    store.close()
 
 
-async def test_unanswered_questions_are_kept_without_identity_and_purged(tmp_path: Path) -> None:
-    store = Storage(tmp_path / "bot.sqlite3")
+async def test_unanswered_questions_are_kept_without_identity_and_purged(database: Path | str) -> None:
+    store = Storage(database)
     await store.record_answer(False, "hvad er der til frokost", day=date(2026, 1, 1))
     await store.record_answer(False, "x" * 2000, day=date(2026, 6, 1))
     await store.record_answer(True, "sundhedstjek", day=date(2026, 6, 1))
@@ -45,14 +47,16 @@ async def test_unanswered_questions_are_kept_without_identity_and_purged(tmp_pat
     assert len((await store.unanswered())[1]) == 500
     assert await store.purge_questions(90, today=date(2026, 6, 2)) == 1
     assert await store.unanswered() == ["x" * 500]
+    store.close()
 
 
-async def test_feedback_counts_per_entry(tmp_path: Path) -> None:
-    store = Storage(tmp_path / "bot.sqlite3")
+async def test_feedback_counts_per_entry(database: Path | str) -> None:
+    store = Storage(database)
     await store.record_feedback("a", up=True)
     await store.record_feedback("a", up=True)
     await store.record_feedback("a", up=False)
     assert await store.feedback() == {"a": (2, 1)}
+    store.close()
 
 
 def _not_sqlite(tmp_path: Path) -> Path:
