@@ -92,7 +92,7 @@ class ScheduleSettings:
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
-    db_path: Path
+    db_path: Path  # the SQLite file, unless ``db_url`` names a PostgreSQL database
     config_file: Path | None = None
     slack: SlackSettings | None = None
     teams: TeamsSettings = field(default_factory=TeamsSettings)
@@ -104,3 +104,9 @@ class Settings:
     # Each organisation's own admins: they see its statistics only (global admins: ``admins``).
     organization_admins: Mapping[str, frozenset[str]] = field(default_factory=dict)
     answer_cache: int = 1024  # replies kept for questions asked again; 0: none
+    db_url: str | None = None  # GRUNDLAGBOT_DB=postgresql://…: the state replicas share
+
+    @property
+    def database(self) -> Path | str:
+        """What ``bot.storage.Storage`` opens: the PostgreSQL URL, or else the SQLite path."""
+        return self.db_url or self.db_path
