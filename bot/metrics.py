@@ -38,5 +38,12 @@ class Metrics:
             "grundlagbot_knowledge_entries", "Entries in the serving knowledge base", registry=r
         )
 
+        self.knowledge_in_sync = Gauge(
+            "grundlagbot_knowledge_in_sync",
+            "1 when this replica serves the knowledge version the replicas published, 0 when its files differ",
+            registry=r,
+        )
+        self.knowledge_in_sync.set(1)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

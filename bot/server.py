@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import ipaddress
 import json
@@ -18,9 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.database import shown
 from bot.metrics import Metrics
 from bot.storage import Storage
 from handlers.context import Context
+from handlers.replicas import follow, in_sync, publish
 from handlers.settings import Settings
 from knowledge.service import KnowledgeService
 
@@ -54,10 +57,15 @@ async def healthz(request: web.Request) -> web.Response:
             "entries": len(kb.entries),
             "documents": len(kb.documents),
             "loaded_at": kb.loaded_at.isoformat(timespec="seconds"),
+            # Replicas: the version they published, and whether this one serves it (handlers.replicas)
+            "published": ctx.published_knowledge,
+            "in_sync": in_sync(ctx),
         },
         "slack": ctx.settings.slack is not None,
         "teams": "authenticated" if ctx.settings.teams.authenticated else "local",
         "scheduler": ctx.scheduler is not None,
+        "scheduler_running": ctx.scheduler is not None and ctx.scheduler.running,
+        "database": "postgresql" if ctx.store.shared else "sqlite",
     }
     return web.json_response(body, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
@@ -83,6 +91,8 @@ def create_app(ctx: Context, *, teams_authentication: Any = None) -> web.Applica
     setup_teams(app, ctx, authentication=teams_authentication)
     if ctx.settings.schedule.enabled:
         setup_scheduler(app, ctx)
+    if ctx.store.shared:
+        setup_replicas(app, ctx)
 
     async def close_store(app: web.Application) -> None:
         await ctx.settle()  # the statistics and audit writes still on their way
@@ -90,6 +100,25 @@ def create_app(ctx: Context, *, teams_authentication: Any = None) -> web.Applica
 
     app.on_cleanup.append(close_store)
     return app
+
+
+FOLLOWER: web.AppKey[asyncio.Task[None]] = web.AppKey("knowledge-follower", asyncio.Task)
+
+
+def setup_replicas(app: web.Application, ctx: Context) -> None:
+    """On a shared database: publish this replica's knowledge version, and follow the others'."""
+
+    async def start(app: web.Application) -> None:
+        await publish(ctx)
+        app[FOLLOWER] = asyncio.get_running_loop().create_task(follow(ctx))
+
+    async def stop(app: web.Application) -> None:
+        app[FOLLOWER].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app[FOLLOWER]
+
+    app.on_startup.append(start)
+    app.on_cleanup.insert(0, stop)
 
 
 def listen_host(settings: Settings, requested: str | None) -> str:
@@ -128,7 +157,7 @@ def _log_features(settings: Settings, host: str, port: int) -> None:
     logger.info("Slack: %s", slack_mode)
     logger.info("Teams: %s at POST /api/messages", teams)
     logger.info("Scheduler: %s", "on" if settings.schedule.enabled else "off (schedule.enabled is false)")
-    logger.info("Knowledge: %s; storage: %s", settings.knowledge_dir, settings.db_path)
+    logger.info("Knowledge: %s; storage: %s", settings.knowledge_dir, shown(settings.database))
     logger.info("Listening on http://%s:%d (GET /healthz, GET /metrics)", host, port)
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from handlers.admin_reports import statistics, status
 from handlers.context import Context
 from handlers.messages import Message, Reply
+from handlers.replicas import publish
 from handlers.router import command
 from handlers.texts import t
 from knowledge.reload import ReloadReport
@@ -54,6 +55,8 @@ async def run_reload(ctx: Context, admin: str) -> ReloadReport:
     ctx.record("audit", ctx.store.audit(admin, "reload", outcome, detail))
     ctx.metrics.reloads.labels(outcome).inc()
     ctx.metrics.entries.set(len(ctx.knowledge.current.kb.entries))
+    if report.ok:
+        await publish(ctx)  # the other replicas load the same files
     return report
 
 

@@ -67,6 +67,8 @@ class Context:
     conversations: ConversationMemory = field(default_factory=ConversationMemory)  # for follow-ups
     answers: AnswerCache = field(init=False)  # replies to questions asked again (handlers.answer_cache)
     reloader: Reloader = field(init=False)
+    # Replicas on one database: the knowledge version they publish (handlers.replicas); None alone.
+    published_knowledge: str | None = None
     _records: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:

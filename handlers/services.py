@@ -51,6 +51,10 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    # True when replicas share the database (PostgreSQL); False for one process's SQLite file.
+    @property
+    def shared(self) -> bool: ...
+
     # Channels subscribed to the weekly theme; MED chairs registered from chat.
     async def subscribe(self, platform: str, channel: str, organization: str) -> bool: ...
     async def unsubscribe(self, platform: str, channel: str) -> bool: ...
@@ -106,6 +110,11 @@ class Store(Protocol):
         self, action: str, outcomes: tuple[str, ...]
     ) -> tuple[str, str, str, str, str] | None: ...
 
+    # Replicas: the knowledge version all should serve, and which one runs the scheduler.
+    async def publish_knowledge(self, version: str) -> None: ...
+    async def published_knowledge(self) -> str | None: ...
+    async def lead(self) -> bool: ...
+
 
 class Counter(Protocol):
     def labels(self, *values: str) -> Self: ...
@@ -139,6 +148,8 @@ class Metrics(Protocol):
     def busy(self) -> Counter: ...  # questions turned away under overload, by platform
     @property
     def entries(self) -> Gauge: ...
+    @property
+    def knowledge_in_sync(self) -> Gauge: ...  # 1, or 0 when this replica serves other files
 
     def render(self) -> bytes: ...  # the text of GET /metrics
 
@@ -161,4 +172,6 @@ class ScheduledPost(Protocol):
 class Schedule(Protocol):
     """The scheduler running in this process (``scheduler.service.SchedulerService``)."""
 
+    @property
+    def running(self) -> bool: ...  # False on a replica that does not lead
     async def upcoming(self, n: int = 5) -> Sequence[ScheduledPost]: ...

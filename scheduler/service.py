@@ -3,7 +3,11 @@
 Jobs are built from app.yaml when the application starts, with stable ids, in APScheduler's
 in-memory job store: nothing (no client, no connection) is pickled, and the state that matters
 lives in the storage's exactly-once record. APScheduler 3 cannot share a job store between
-processes, so with several replicas only the one with ``schedule.enabled: true`` runs it.
+processes: with replicas on one PostgreSQL database, the one that holds the database's advisory
+lock (:meth:`Store.lead`) runs the scheduler, and the others try every :data:`LEAD_EVERY`
+seconds, so one of them takes over within seconds of the leader's death (its session ends, and the
+lock with it). ``schedule.enabled: false`` keeps a replica out of it altogether. Alone (SQLite),
+the process runs its scheduler from the start, as before.
 
 A job that fires late (the loop was busy, the machine slept) still runs within
 ``schedule.grace_hours``; when the process itself was down at the time, :meth:`start` catches up
@@ -13,6 +17,7 @@ the current period's missed post if it is still within that window.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
@@ -26,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.context import Context
 from handlers.rotation import ThemeCalendar
-from handlers.services import PostRecord
+from handlers.services import PostRecord, StoreError
 from scheduler.delivery import Courier
 from scheduler.jobs import post_med_reminders, post_weekly_theme
 from scheduler.plan import PlannedPost, plan, registered
@@ -36,7 +41,8 @@ logger = logging.getLogger(__name__)
 THEME_JOB_ID = "weekly-theme"
 REMINDER_JOB_ID = "med-reminders"
 PURGE_JOB_ID = "purge-questions"
-PURGE_AT = (3, 30)  # local time of the daily purge of old unanswered questions
+PURGE_AT = (3, 30)
+LEAD_EVERY = 5.0  # seconds between a replica's attempts to take, or keep, the scheduler  # local time of the daily purge of old unanswered questions
 
 
 class PostingDayTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler ships no type hints
@@ -142,6 +148,23 @@ class SchedulerService:
             self.ctx.settings.question_retention_days,
         )
 
+    async def lead(self, every: float = LEAD_EVERY) -> None:
+        """Run the scheduler while this replica holds the leadership; until cancelled."""
+        while True:
+            try:
+                leading = await self.ctx.store.lead()
+            except StoreError as exc:
+                logger.warning("Could not check who runs the scheduler: %s", exc)
+                self.ctx.metrics.errors.labels("storage").inc()
+                leading = False
+            if leading and not self.running:
+                logger.info("This replica runs the scheduler now")
+                self.start()
+            elif not leading and self.running:
+                logger.warning("This replica no longer runs the scheduler: another one does")
+                await self.stop()
+            await asyncio.sleep(every)
+
     def _on_error(self, event: JobExecutionEvent) -> None:
         # APScheduler has logged the traceback already; count it for /metrics.
         self.ctx.metrics.errors.labels("scheduler").inc()
@@ -182,15 +205,25 @@ class SchedulerService:
         return await self.ctx.store.post_records("failed", limit=limit)
 
 
+LEADERSHIP: web.AppKey[asyncio.Task[None]] = web.AppKey("scheduler-leadership", asyncio.Task)
+
+
 def setup_scheduler(app: web.Application, ctx: Context) -> None:
     """Run the scheduler with the aiohttp application: started on startup, shut down on cleanup."""
     service = SchedulerService(ctx)
     ctx.scheduler = service
 
     async def start(app: web.Application) -> None:
-        service.start()
+        if ctx.store.shared:  # replicas: the one that leads runs it
+            app[LEADERSHIP] = asyncio.get_running_loop().create_task(service.lead())
+        else:
+            service.start()
 
     async def stop(app: web.Application) -> None:
+        if LEADERSHIP in app:
+            app[LEADERSHIP].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await app[LEADERSHIP]
         await service.stop()
 
     app.on_startup.append(start)
