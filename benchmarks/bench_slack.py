@@ -146,8 +146,10 @@ async def replies(session: aiohttp.ClientSession, api: str) -> int:
         return int((await r.json())["n"])
 
 
-async def load(url: str, api: str, concurrency: int, requests: Requests) -> Result:
-    """Send ``requests`` with ``concurrency`` in flight; then wait (bounded) for every reply."""
+async def load(url: str | list[str], api: str, concurrency: int, requests: Requests) -> Result:
+    """Send ``requests`` with ``concurrency`` in flight; then wait (bounded) for every reply.
+    Given several URLs (replicas), the workers take turns between them, as a load balancer would."""
+    urls = [url] if isinstance(url, str) else url
     latencies: list[float] = []
     failed = 0
     queue = iter(requests)
@@ -157,7 +159,7 @@ async def load(url: str, api: str, concurrency: int, requests: Requests) -> Resu
         started = time.perf_counter()
         deadline = started + DEADLINE
 
-        async def worker() -> None:
+        async def worker(url: str) -> None:
             nonlocal failed
             for body, headers in queue:
                 if time.perf_counter() > deadline:
@@ -170,7 +172,7 @@ async def load(url: str, api: str, concurrency: int, requests: Requests) -> Resu
                     else:
                         failed += 1
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(urls[i % len(urls)]) for i in range(concurrency)))
         seconds = time.perf_counter() - started
         delivered = await replies(probe, api) - before
         while delivered < len(latencies) and time.perf_counter() < deadline:
