@@ -101,7 +101,13 @@ def connect(ctx: Context) -> None:
         from bot.slack_client import SlackPoster, make_client
 
         # A client of its own, not the adapter: no Socket Mode connection from a one-off command.
-        ctx.posters["slack"] = SlackPoster(make_client(ctx.settings.slack))
+        client = make_client(ctx.settings.slack)
+        if ctx.settings.slack.oauth is not None:  # many workspaces: each target's workspace token
+            from bot.slack_oauth import workspace_clients
+
+            ctx.posters["slack"] = SlackPoster(client, workspace_clients(ctx.settings.slack, ctx, client))
+        else:
+            ctx.posters["slack"] = SlackPoster(client)
     if ctx.settings.teams.authenticated:
         from bot.teams import setup_teams
 

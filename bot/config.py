@@ -23,6 +23,7 @@ from handlers.settings import (
     OrgChannels,
     ScheduleSettings,
     Settings,
+    SlackOAuth,
     SlackSettings,
     Sources,
     TeamsSettings,
@@ -63,10 +64,20 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     return _settings(app, environment, config_file, knowledge_dir)
 
 
+SLACK_OAUTH = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+
+
 def _check_platforms(env: Mapping[str, str], found: Problems) -> None:
     """Half a Slack or Teams configuration is an error, never a platform silently off or unauthenticated."""
     given = {name for name, value in env.items() if value.strip()}
-    if given & {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}:
+    if given & set(SLACK_OAUTH):  # many workspaces: the three together, with the signing secret
+        for name in (*SLACK_OAUTH, "SLACK_SIGNING_SECRET"):
+            if name not in given:
+                found.env(
+                    name,
+                    f"not set (installing through OAuth needs {', '.join(SLACK_OAUTH)} and SLACK_SIGNING_SECRET)",
+                )
+    elif given & {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}:
         for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
             if name not in given:
                 found.env(name, "not set (Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
@@ -142,9 +153,16 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
         else _resolve(Path.cwd(), storage.path or "grundlagbot.sqlite3")
     )
     slack = None
-    if env.SLACK_BOT_TOKEN and env.SLACK_SIGNING_SECRET:
+    oauth = None
+    if env.SLACK_CLIENT_ID and env.SLACK_CLIENT_SECRET and env.SLACK_STATE_SECRET:
+        oauth = SlackOAuth(env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET)
+    if env.SLACK_SIGNING_SECRET and (env.SLACK_BOT_TOKEN or oauth):
         slack = SlackSettings(
-            env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN, env.SLACK_API_URL
+            None if oauth else env.SLACK_BOT_TOKEN,
+            env.SLACK_SIGNING_SECRET,
+            env.SLACK_APP_TOKEN,
+            env.SLACK_API_URL,
+            oauth,
         )
     teams = TeamsSettings(
         env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD, env.MICROSOFT_APP_TYPE, env.MICROSOFT_APP_TENANT_ID

@@ -221,6 +221,9 @@ class Environment(BaseModel):
     SLACK_SIGNING_SECRET: str | None = None
     SLACK_APP_TOKEN: str | None = None
     SLACK_API_URL: Annotated[str, AfterValidator(_base_url)] | None = None
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: str | None = None
+    SLACK_STATE_SECRET: str | None = None
     MICROSOFT_APP_ID: str | None = None
     MICROSOFT_APP_PASSWORD: str | None = None
     MICROSOFT_APP_TYPE: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(

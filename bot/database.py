@@ -37,7 +37,7 @@ def postgres_url(target: str) -> URL:
 def shown(target: str | Path) -> str:
     """The database as errors and logs name it: a path, or a URL without its password."""
     if isinstance(target, str) and is_postgres(target):
-        return postgres_url(target).render_as_string(hide_password=True)
+        return make_url(target).render_as_string(hide_password=True)
     return str(target)
 
 

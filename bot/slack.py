@@ -39,6 +39,7 @@ from bot.slack_client import (
     share_session,
     start_socket_mode,
 )
+from bot.slack_oauth import WorkspaceClients, workspace_clients
 from bot.slack_payload import (
     SlackEvent,
     channel_of,
@@ -92,9 +93,15 @@ def setup_slack(app: web.Application, ctx: Context) -> None:
     for name in ("slack_bolt", "slack_sdk"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).getEffectiveLevel()))
     client = make_client(settings)
-    adapter = SlackAdapter(ctx, client, settings.signing_secret)
+    clients = None
+    if settings.oauth is not None:  # many workspaces: bolt's OAuth flow, tokens from the database
+        clients = workspace_clients(settings, ctx, client)
+    adapter = SlackAdapter(ctx, client, settings.signing_secret, clients)
     ctx.posters["slack"] = adapter
     app.router.add_post(ROUTE, adapter.handle)
+    if adapter.bolt.oauth_flow is not None:
+        app.router.add_get(adapter.bolt.oauth_flow.install_path, adapter.handle_oauth)
+        app.router.add_get(adapter.bolt.oauth_flow.redirect_uri_path, adapter.handle_oauth)
     share_session(app, client)
     adapter.replies.run_with(app)
     if settings.app_token:
@@ -106,10 +113,17 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
 
     platform = "slack"
 
-    def __init__(self, ctx: Context, client: AsyncWebClient, signing_secret: str) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        client: AsyncWebClient,
+        signing_secret: str,
+        clients: WorkspaceClients | None = None,
+    ) -> None:
         self.ctx = ctx
         self.client = client
-        self.poster = SlackPoster(client)
+        self.clients = clients
+        self.poster = SlackPoster(client, clients)
         self.verifier = SignatureVerifier(signing_secret)
         self.seen = SeenEvents()
         self.replies = ReplyQueue(ctx)
@@ -120,6 +134,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
             raise_error_for_unhandled_request=True,
             # handle() has checked the signature of every HTTP request (Socket Mode needs none).
             request_verification_enabled=False,
+            oauth_settings=clients.settings if clients else None,
         )
         self.bolt.middleware(self.drop_duplicates)
         self.bolt.error(self.on_error)
@@ -148,6 +163,28 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
             return web.json_response({"error": "malformed payload"}, status=400)
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """``GET /slack/install`` and ``GET /slack/oauth_redirect``: bolt's OAuth flow."""
+        flow = self.bolt.oauth_flow
+        assert flow is not None  # the routes exist only with it
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
+        bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=headers)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+    async def client_for(self, msg: Message) -> AsyncWebClient:
+        """The Web API client with the bot token of the workspace ``msg`` comes from."""
+        if self.clients is None:
+            return self.client
+        team, enterprise = workspace_of(msg.raw)
+        try:
+            return await self.clients.for_workspace(enterprise, team) or self.client
+        except StoreError as exc:  # the reply then fails as unauthenticated, logged and counted
+            logger.warning("Could not look up the workspace's Slack token: %s", exc)
+            self.ctx.metrics.errors.labels("storage").inc()
+            return self.client
 
     def signed(self, text: str, headers: Mapping[str, str]) -> bool:
         """True when Slack signed ``text`` within the last five minutes. Nothing is logged: bolt's
@@ -292,7 +329,8 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         self.ctx.metrics.busy.labels(self.platform).inc()
         language = language_of(self.ctx.knowledge.current, msg.text)
         text = escape(t("error.busy", language))
-        call = self.client.chat_postMessage(channel=msg.channel, thread_ts=msg.thread, text=text)
+        client = await self.client_for(msg)
+        call = client.chat_postMessage(channel=msg.channel, thread_ts=msg.thread, text=text)
         await deliver(self.ctx, call)
 
     def asked_from(self, msg: Message) -> Message:
@@ -311,10 +349,11 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
             "text": fallback,
             "blocks": blocks,
         }
+        client = await self.client_for(msg)
         if reply.ephemeral and not msg.is_direct:  # e.g. an admin command in a channel: only for the asker
-            call = self.client.chat_postEphemeral(user=msg.user, **common)
+            call = client.chat_postEphemeral(user=msg.user, **common)
         else:
-            call = self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **common)
+            call = client.chat_postMessage(unfurl_links=False, unfurl_media=False, **common)
         await self.replies.send(deliver(self.ctx, call))
 
     async def respond(

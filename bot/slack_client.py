@@ -10,9 +10,9 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import ClientError, ClientSession, web
 from slack_bolt.app.async_app import AsyncApp
@@ -28,6 +28,9 @@ from bot.slack_render import render
 from handlers.context import Context
 from handlers.messages import Reply
 from handlers.settings import SlackSettings
+
+if TYPE_CHECKING:
+    from bot.slack_oauth import WorkspaceClients
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,15 @@ async def deliver(ctx: Context, call: Awaitable[Any]) -> bool:
     return False
 
 
-LOOKBACK_SECONDS = 60  # clocks differ: look for an earlier post from this long before its claim
+T = TypeVar("T")
+LOOKBACK_SECONDS = 60
+# Slack's answers when a channel or person is in another workspace than the token's
+ELSEWHERE = {
+    "channel_not_found",
+    "user_not_found",
+    "not_in_channel",
+    "user_not_visible",
+}  # clocks differ: look for an earlier post from this long before its claim
 
 
 class SlackPoster:
@@ -66,14 +77,34 @@ class SlackPoster:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, workspaces: WorkspaceClients | None = None) -> None:
         self.client = client
+        self.workspaces = workspaces  # many workspaces (OAuth): each installation's client
+
+    async def on_target(self, target: str, call: Callable[[AsyncWebClient], Awaitable[T]]) -> T:
+        """``call`` with the client of the workspace that has ``target`` (a channel or a person):
+        with many workspaces, each installation's in turn until one is not told it is elsewhere."""
+        candidates = await self.workspaces.candidates(target) if self.workspaces else []
+        for i, (workspace, client) in enumerate(candidates):
+            try:
+                result = await call(client)
+            except SlackApiError as exc:
+                if (exc.response.get("error") in ELSEWHERE) and i + 1 < len(candidates):
+                    continue
+                raise
+            if self.workspaces is not None:
+                self.workspaces.remember(target, workspace)
+            return result
+        return await call(self.client)
 
     async def post(self, target: str, reply: Reply) -> str | None:
         """Post ``reply`` in channel ``target``; its ``ts``. Raises SlackApiError if Slack refuses."""
         text, blocks = render(reply, feedback=False)
-        sent = await self.client.chat_postMessage(
-            channel=target, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        sent = await self.on_target(
+            target,
+            lambda client: client.chat_postMessage(
+                channel=target, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            ),
         )
         ts = sent.get("ts")
         return str(ts) if ts else None
@@ -84,8 +115,9 @@ class SlackPoster:
         there is none, or Slack will not say (a channel the bot is not in, a missing scope)."""
         text, _ = render(reply, feedback=False)
         try:
-            page = await self.client.conversations_history(
-                channel=target, oldest=f"{since.timestamp() - LOOKBACK_SECONDS:.6f}", limit=200
+            oldest = f"{since.timestamp() - LOOKBACK_SECONDS:.6f}"
+            page = await self.on_target(
+                target, lambda client: client.conversations_history(channel=target, oldest=oldest, limit=200)
             )
         except SlackApiError as exc:
             data = exc.response.data
@@ -102,9 +134,16 @@ class SlackPoster:
 
     async def direct(self, user: str, reply: Reply) -> None:
         """Send ``reply`` to ``user`` as a direct message from the bot."""
-        opened = await self.client.conversations_open(users=user)
-        channel = opened.get("channel") or {}
-        await self.post(str(channel.get("id") or user), reply)
+        text, blocks = render(reply, feedback=False)
+
+        async def send(client: AsyncWebClient) -> None:
+            opened = await client.conversations_open(users=user)
+            channel = str((opened.get("channel") or {}).get("id") or user)
+            await client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+
+        await self.on_target(user, send)
 
 
 QUEUE_LIMIT = 200  # answers waiting for a worker; beyond that, the asker is told to try again

@@ -146,6 +146,15 @@ class Storage:
         for engine in self._engines:
             await engine.dispose()
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine for other libraries' tables (slack_sdk's OAuth stores); use with :meth:`run`."""
+        return self._writer
+
+    async def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await ``work`` (which uses :attr:`engine`) on the storage's loop; StoreError on failure."""
+        return await self._call(work)
+
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         if self._closed:
             work.close()

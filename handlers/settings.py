@@ -17,10 +17,21 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class SlackSettings:
-    bot_token: str
+    bot_token: str | None  # one workspace; None when the app installs through OAuth
     signing_secret: str
     app_token: str | None = None
     api_url: str | None = None
+    oauth: SlackOAuth | None = None  # many workspaces: SLACK_CLIENT_ID, _SECRET, SLACK_STATE_SECRET
+
+
+@dataclass(frozen=True)
+class SlackOAuth:
+    """The Slack app installs in many workspaces through OAuth (``/slack/install``); each
+    workspace's bot token is kept in the database and looked up per request."""
+
+    client_id: str
+    client_secret: str
+    state_secret: str  # signs the OAuth state handed to the installer's browser
 
 
 @dataclass(frozen=True)

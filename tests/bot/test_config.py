@@ -71,6 +71,17 @@ def test_half_configured_slack_is_an_error_not_a_silent_off(tmp_path: Path) -> N
         load_settings(write(tmp_path, ""), env={"SLACK_BOT_TOKEN": "xoxb-1"})
 
 
+def test_slack_oauth_needs_all_three_and_the_signing_secret(tmp_path: Path) -> None:
+    half = {"SLACK_CLIENT_ID": "111.222", "SLACK_SIGNING_SECRET": "s"}
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET") as err:
+        load_settings(write(tmp_path, ""), env=half)
+    assert "SLACK_STATE_SECRET" in str(err.value) and "SLACK_BOT_TOKEN" not in str(err.value)
+    whole = half | {"SLACK_CLIENT_SECRET": "c", "SLACK_STATE_SECRET": "st"}
+    slack = load_settings(write(tmp_path, ""), env=whole).slack
+    assert slack is not None and slack.bot_token is None and slack.oauth is not None
+    assert slack.oauth.client_id == "111.222"
+
+
 def test_single_tenant_teams_needs_a_tenant(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):
         load_settings(write(tmp_path, ""), env={"MICROSOFT_APP_ID": "app", "MICROSOFT_APP_PASSWORD": "pw"})

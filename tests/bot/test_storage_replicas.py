@@ -5,6 +5,7 @@ database made before them."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 
@@ -112,7 +113,8 @@ def test_db_upgrade_migrates_and_says_to_which_revision(
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert out.count("schema at revision 0002") == 2
+    revisions = re.findall(r"schema at revision (\d+)", out)
+    assert len(revisions) == 2 and revisions[0] == revisions[1] >= "0003"
 
 
 def test_an_unreachable_postgresql_is_named_without_its_password(
