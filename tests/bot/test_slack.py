@@ -461,6 +461,7 @@ async def test_feedback_click_is_stored_anonymously(bot: Bot) -> None:
     assert escape(t("feedback.thanks_up", "da")) in thanks.text()
     assert thanks.body["response_type"] == "ephemeral" and thanks.body["replace_original"] is False
     await bot.reply_to("f2")
+    await bot.ctx.settle()  # the votes are written in the background, after the thanks
     with sqlite3.connect(bot.ctx.settings.db_path) as db:
         rows = db.execute("SELECT * FROM feedback").fetchall()
         dump = "\n".join(db.iterdump())
