@@ -35,12 +35,14 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.expression import Executable
 
 from bot import schema as t
 from bot.database import (
     FAILURES,
     EventLoopThread,
     in_transaction,
+    one_statement,
     postgres_engines,
     postgres_url,
     reason,
@@ -168,6 +170,10 @@ class Storage:
         """Run ``work`` in one transaction (SQLite: on the one writer connection)."""
         return await self._call(in_transaction(self._writer, work))
 
+    async def _write_one(self, statement: Executable) -> int:
+        """Run one write statement, atomic by itself; the number of rows it changed."""
+        return await self._call(one_statement(self._writer, statement))
+
     async def _rows(self, query: Select[Any]) -> list[tuple[Any, ...]]:
         async def read() -> list[tuple[Any, ...]]:
             async with self._reader.connect() as conn:
@@ -211,7 +217,7 @@ class Storage:
     async def unsubscribe(self, platform: str, channel: str) -> bool:
         c = t.subscriptions.c
         stmt = delete(t.subscriptions).where(c.platform == platform, c.channel == channel)
-        return await self._write(lambda conn: _count(conn.execute(stmt)))
+        return await self._write_one(stmt) > 0
 
     async def subscriptions(self, organization: str | None = None) -> list[tuple[str, str, str]]:
         """(platform, channel, organization) in subscription order."""
@@ -229,7 +235,7 @@ class Storage:
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={k: v for k, v in row.items() if k != "key"}
         )
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def reference(self, key: str) -> dict[str, Any] | None:
         c = t.conversation_refs.c
@@ -244,7 +250,7 @@ class Storage:
     async def delete_reference(self, key: str) -> bool:
         """Forget a conversation (the bot was removed from it); False if none was stored."""
         stmt = delete(t.conversation_refs).where(t.conversation_refs.c.key == key)
-        return await self._write(lambda conn: _count(conn.execute(stmt)))
+        return await self._write_one(stmt) > 0
 
     # -- MED chairs registered from chat ---------------------------------------------------------
     async def add_chair(self, platform: str, user_key: str, organization: str, committee: str) -> None:
@@ -261,12 +267,12 @@ class Storage:
                 index_elements=["platform", "user_key", "organization"], set_={"committee": committee}
             )
         )
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def remove_chair(self, platform: str, user_key: str) -> bool:
         c = t.med_chairs.c
         stmt = delete(t.med_chairs).where(c.platform == platform, c.user_key == user_key)
-        return await self._write(lambda conn: _count(conn.execute(stmt)))
+        return await self._write_one(stmt) > 0
 
     async def chairs(self, organization: str | None = None) -> list[tuple[str, str, str, str]]:
         c = t.med_chairs.c
@@ -333,7 +339,7 @@ class Storage:
                 updated_at=_now(),
             )
         )
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def post_status(self, job: str, period: str, target: str) -> str | None:
         """ "posted", "failed", "pending", or None when (job, period, target) was never claimed."""
@@ -361,16 +367,17 @@ class Storage:
         sweep = now - self._swept > SWEEP_EVERY
         c = t.slack_events.c
 
-        async def work(conn: AsyncConnection) -> bool:
-            if sweep:
-                await conn.execute(delete(t.slack_events).where(c.seen_at < now - EVENT_TTL))
-            await conn.execute(
-                delete(t.slack_events).where(c.event_id == event_id, c.seen_at < now - EVENT_TTL)
-            )
-            stmt = self._insert(t.slack_events).values(event_id=event_id, seen_at=now)
-            return (await conn.execute(stmt.on_conflict_do_nothing())).rowcount == 1
+        stmt = self._insert(t.slack_events).values(event_id=event_id, seen_at=now)
+        # A conflict means a retry, unless the id recorded is older than the TTL: then it counts as new.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["event_id"], set_={"seen_at": now}, where=c.seen_at < now - EVENT_TTL
+        )
 
-        first = await self._write(work)
+        async def work(conn: AsyncConnection) -> bool:
+            await conn.execute(delete(t.slack_events).where(c.seen_at < now - EVENT_TTL))
+            return (await conn.execute(stmt)).rowcount == 1
+
+        first = await self._write(work) if sweep else await self._write_one(stmt) == 1
         if sweep:
             self._swept = now
         return first
@@ -400,6 +407,10 @@ class Storage:
         org_count = org_count.on_conflict_do_update(
             index_elements=["day", "organization"], set_={column: t.organization_counts.c[column] + 1}
         )
+
+        if not organization and not question_text:  # the common case: one statement
+            await self._write_one(day_count)
+            return
 
         async def work(conn: AsyncConnection) -> None:
             await conn.execute(day_count)
@@ -467,7 +478,7 @@ class Storage:
         stmt = stmt.on_conflict_do_update(
             index_elements=["entry_id", "day"], set_={column: t.feedback.c[column] + 1}
         )
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def feedback(self) -> dict[str, tuple[int, int]]:
         c = t.feedback.c
@@ -477,7 +488,7 @@ class Storage:
     # -- admin audit log --------------------------------------------------------------------------
     async def audit(self, admin: str, action: str, outcome: str, detail: str = "") -> None:
         stmt = t.audit.insert().values(at=_now(), admin=admin, action=action, outcome=outcome, detail=detail)
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def last_audit(
         self, action: str, outcomes: tuple[str, ...]
@@ -505,7 +516,7 @@ class Storage:
         stmt = stmt.on_conflict_do_update(
             index_elements=["name"], set_={"version": version, "updated_at": row["updated_at"]}
         )
-        await self._write(lambda conn: conn.execute(stmt))
+        await self._write_one(stmt)
 
     async def published_knowledge(self) -> str | None:
         c = t.knowledge_state.c
@@ -553,10 +564,6 @@ class Storage:
                 await conn.close()  # ends the session, and with it the lock
             except FAILURES:
                 await conn.invalidate()
-
-
-async def _count(result: Awaitable[Any]) -> bool:
-    return bool((await result).rowcount > 0)
 
 
 def _check_path(path: Path) -> None:
