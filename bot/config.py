@@ -184,6 +184,7 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
             pause_weeks=tuple(schedule.weekly_theme.pause_weeks),
             reminder_time=schedule.med_reminders.time,
             grace_hours=schedule.grace_hours,
+            claim_timeout_seconds=schedule.claim_timeout_seconds,
             channels=tuple(OrgChannels(o.name, tuple(o.channels.slack)) for o in app.organizations),
             committees=tuple(
                 MedCommittee(o.name, c.name, tuple(c.chairs.slack))

@@ -29,6 +29,7 @@ from handlers.settings import WEEKDAYS
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_GRACE_HOURS = 168  # a week: a missed weekly post is not caught up after the next one is due
 MAX_RETENTION_DAYS = 3650
+MAX_CLAIM_TIMEOUT_SECONDS = 86_400  # a day: a post cut off mid-run is tried again the same day
 MAX_ANSWER_CACHE = 100_000
 ADMIN_EXAMPLE = "slack:U0123 or teams:<aad object id>"
 
@@ -138,6 +139,13 @@ class ScheduleFile(_Section):
         le=MAX_GRACE_HOURS,
         allow_inf_nan=False,
         description=f"a number of hours from 0 to {MAX_GRACE_HOURS}",
+    )
+    claim_timeout_seconds: float = Field(
+        900.0,
+        ge=1,
+        le=MAX_CLAIM_TIMEOUT_SECONDS,
+        allow_inf_nan=False,
+        description=f"a number of seconds from 1 to {MAX_CLAIM_TIMEOUT_SECONDS}",
     )
     weekly_theme: WeeklyThemeFile = Field(default_factory=WeeklyThemeFile, description="a mapping")
     med_reminders: MedRemindersFile = Field(default_factory=MedRemindersFile, description="a mapping")

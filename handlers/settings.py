@@ -96,6 +96,7 @@ class ScheduleSettings:
     pause_weeks: tuple[int, ...] = ()
     reminder_time: time = time(8, 0)
     grace_hours: float = 12.0
+    claim_timeout_seconds: float = 15 * 60  # an unfinished claim older than this is taken over
     channels: tuple[OrgChannels, ...] = ()
     committees: tuple[MedCommittee, ...] = ()
 

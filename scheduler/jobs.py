@@ -29,9 +29,6 @@ from scheduler.plan import (
 
 logger = logging.getLogger(__name__)
 
-# An unfinished claim younger than this belongs to a post under way elsewhere: leave it alone.
-PENDING_LEASE_SECONDS = 15 * 60
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -127,7 +124,10 @@ async def _post(
             job, period, target, "skipped", title, reply, f"no {platform} connection in this process"
         )
     try:
-        claim = await ctx.store.claim_post(job, period, target, pending_for=PENDING_LEASE_SECONDS)
+        # An unfinished claim younger than schedule.claim_timeout_seconds belongs to a post under
+        # way elsewhere (another replica, another ``post``): it is left alone.
+        pending_for = ctx.settings.schedule.claim_timeout_seconds
+        claim = await ctx.store.claim_post(job, period, target, pending_for=pending_for)
     except StoreError as exc:  # without a claim, posting could double a post: try again next run
         logger.error("Could not claim %s %s for %s: %s", job, period, platform, exc)
         ctx.metrics.errors.labels("storage").inc()

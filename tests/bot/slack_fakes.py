@@ -60,6 +60,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> how many next calls get a 429
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
+    # method -> seconds before answering a call already accepted (a posted message is in the history)
+    slow: dict[str, float] = field(default_factory=dict)
     port: int = 0
     _changed: asyncio.Condition | None = None
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -104,7 +106,10 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
-        return web.json_response(self._answer(method, body))
+        answer = self._answer(method, body)
+        if self.slow.get(method):
+            await asyncio.sleep(self.slow[method])
+        return web.json_response(answer)
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         ts = f"{time.time():.0f}.{next(self._seq):06d}"

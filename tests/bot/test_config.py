@@ -155,6 +155,23 @@ def test_absurd_grace_hours_are_refused(tmp_path: Path, hours: str) -> None:
     assert f"{cfg}:12: schedule.grace_hours: expected a number of hours from 0 to 168" in refused(cfg)
 
 
+def with_claim_timeout(tmp_path: Path, seconds: str) -> Path:
+    """The shipped app.yaml with schedule.claim_timeout_seconds on line 12."""
+    return shipped(tmp_path, "grace_hours: 12", f"claim_timeout_seconds: {seconds}\n  grace_hours: 12")
+
+
+def test_the_claim_timeout_is_fifteen_minutes_unless_set(tmp_path: Path) -> None:
+    assert load_settings(shipped(tmp_path), env={}).schedule.claim_timeout_seconds == 900
+    assert load_settings(with_claim_timeout(tmp_path, "2"), env={}).schedule.claim_timeout_seconds == 2
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "86401", ".inf", "true", "'900'"])
+def test_absurd_claim_timeouts_are_refused(tmp_path: Path, seconds: str) -> None:
+    cfg = with_claim_timeout(tmp_path, seconds)
+    expected = f"{cfg}:12: schedule.claim_timeout_seconds: expected a number of seconds from 1 to 86400"
+    assert expected in refused(cfg)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [

@@ -1,6 +1,7 @@
 """Two ``grundlagbot serve`` processes on one PostgreSQL database (a throwaway cluster), against the
 fake Slack: one event sent to both, and retried, gets one reply; a reload on one is served by both;
-when the replica running the scheduler is killed, the other takes it over."""
+when the replica running the scheduler is killed, the other takes it over, and killed in the middle
+of a weekly-theme run, each channel still gets exactly one post."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+import yaml
 
+from handlers.rotation import WEEKDAYS, ThemeCalendar
 from tests.bot.slack_fakes import SECRET, FakeSlack, Signer
 from tests.bot.test_slack import HEALTH_CHECK, dm
 from tests.knowledge.edits import copy_knowledge, document_files, organizations_with_one_file
@@ -50,6 +56,7 @@ class Replicas:
     http: aiohttp.ClientSession
     slack: FakeSlack
     kdir: Path
+    db: str  # the database's URL
 
     async def health(self, replica: Replica) -> dict[str, Any]:
         async with self.http.get(replica.url("/healthz")) as response:
@@ -70,8 +77,9 @@ class Replicas:
         raise AssertionError(f"replica on port {replica.port} did not get there in {seconds} s")
 
 
-@pytest.fixture
-async def replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Replicas]:
+@asynccontextmanager
+async def serve_replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Replicas]:
+    """Two ``grundlagbot serve`` on one new database, in ``tmp_path`` (its app.yaml, if any)."""
     kdir = copy_knowledge(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "GRUNDLAGBOT_"))}
     env |= {
@@ -82,7 +90,7 @@ async def replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> 
         "SLACK_API_URL": fake_slack.api_url,
     }
     upgraded = subprocess.run(
-        [str(EXE), "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+        [str(EXE), "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert upgraded.returncode == 0, upgraded.stderr
     started = []
@@ -94,7 +102,7 @@ async def replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> 
         )
         started.append(Replica(proc, port))
     async with aiohttp.ClientSession() as http:
-        running = Replicas(started[0], started[1], http, fake_slack, kdir)
+        running = Replicas(started[0], started[1], http, fake_slack, kdir, env["GRUNDLAGBOT_DB"])
         try:
             for replica in started:
                 await running.until(replica, lambda h: True, 60)
@@ -107,6 +115,12 @@ async def replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> 
                     replica.proc.wait(15)
                 except subprocess.TimeoutExpired:
                     replica.proc.kill()
+
+
+@pytest.fixture
+async def replicas(postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Replicas]:
+    async with serve_replicas(postgres, fake_slack, tmp_path) as running:
+        yield running
 
 
 def _content(health: dict[str, Any]) -> str:
@@ -147,3 +161,75 @@ async def test_two_replicas_answer_once_reload_together_and_fail_over(replicas: 
     started = time.monotonic()
     await replicas.until(other, lambda h: bool(h["scheduler_running"]), 60)
     assert time.monotonic() - started < 60
+
+
+THEME_CHANNELS = ("C0THEME1", "C0THEME2", "C0THEME3", "C0THEME4")
+ANSWER_AFTER = 3.0  # seconds the fake Slack takes to answer a chat.postMessage it has accepted
+CLAIM_TIMEOUT = 1  # schedule.claim_timeout_seconds: a dead run's claim is taken over after this
+
+
+def _theme_due_now(tmp_path: Path) -> None:
+    """An app.yaml whose weekly theme was due a minute ago (today's posting day), to the channels:
+    the replica that takes the scheduler catches the run up at once."""
+    now = datetime.now(ZoneInfo("Europe/Copenhagen"))
+    at = (
+        max(now - timedelta(minutes=1), now.replace(hour=0, minute=0)).time().replace(second=0, microsecond=0)
+    )
+    day = next(
+        (d for d in WEEKDAYS if ThemeCalendar(WEEKDAYS.index(d), at).posting_date(now.date()) == now.date()),
+        None,
+    )
+    if day is None:  # a run of public holidays: no weekday's theme is posted today
+        pytest.skip(f"no weekly theme can fall on {now.date()}")
+    config = {
+        "schedule": {
+            "claim_timeout_seconds": CLAIM_TIMEOUT,
+            "weekly_theme": {"day": day, "time": at.strftime("%H:%M"), "pause_weeks": []},
+        },
+        "organizations": [{"name": "Allerød Kommune", "channels": {"slack": list(THEME_CHANNELS)}}],
+    }
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+
+def _post_log(postgres: Cluster, db: str) -> dict[str, str]:
+    psql = [str(postgres.bindir / "psql"), "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]
+    query = "SELECT target, status FROM post_log WHERE job = 'weekly-theme'"
+    rows = subprocess.run(
+        [*psql, "-d", db.rsplit("/", 1)[1], "-At", "-F", " ", "-c", query],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(line.split(" ", 1) for line in rows.stdout.splitlines())
+
+
+async def test_killing_the_leader_mid_run_leaves_each_channel_exactly_one_post(
+    postgres: Cluster, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    _theme_due_now(tmp_path)
+    fake_slack.slow["chat.postMessage"] = ANSWER_AFTER
+    async with serve_replicas(postgres, fake_slack, tmp_path) as replicas:
+        # The leader posts to one channel after the other; Slack takes its time over each.
+        [_, second] = await fake_slack.wait(lambda c: c.method == "chat.postMessage", timeout=60, count=2)
+        accepted = time.monotonic()
+        health = {r.port: await replicas.health(r) for r in (replicas.a, replicas.b)}
+        leader, other = (
+            (replicas.a, replicas.b)
+            if health[replicas.a.port]["scheduler_running"]
+            else (replicas.b, replicas.a)
+        )
+        assert health[leader.port]["scheduler_running"] and not health[other.port]["scheduler_running"]
+        # Killed while Slack has accepted the second post and not yet answered: its claim is left
+        # pending (older than the claim timeout), the channels after it are not claimed at all.
+        await asyncio.sleep(accepted + CLAIM_TIMEOUT + 0.8 - time.monotonic())
+        leader.proc.kill()
+        assert len(fake_slack.posts()) == 2
+
+        await replicas.until(other, lambda h: bool(h["scheduler_running"]), 60)
+        await fake_slack.wait(lambda c: c.method == "chat.postMessage", timeout=60, count=len(THEME_CHANNELS))
+        await asyncio.sleep(ANSWER_AFTER + 1)  # the last answer, and anything more that would come
+
+        assert {ch: len(fake_slack.posts(ch)) for ch in THEME_CHANNELS} == dict.fromkeys(THEME_CHANNELS, 1)
+        looked_up = [c.body.get("channel") for c in fake_slack.calls if c.method == "conversations.history"]
+        assert looked_up == [second.body["channel"]]  # the pending claim was found in the channel
+        assert _post_log(postgres, replicas.db) == {f"slack:{ch}": "posted" for ch in THEME_CHANNELS}

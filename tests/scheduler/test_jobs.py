@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import pytest
 
 from bot.storage import Storage
 from handlers.context import Context
-from scheduler import jobs
 from scheduler.delivery import Pacer, RetryPolicy, deliver
 from scheduler.jobs import post_med_reminders, post_weekly_theme
 from tests.aiohttp_types import AiohttpClient
@@ -278,7 +278,8 @@ async def test_a_post_left_pending_by_a_crashed_run_is_looked_up_not_doubled(
         await post_weekly_theme(ctx, JAN_4, courier=quick())
     monkeypatch.setattr(ctx.store, "finish_post", real_finish)
     assert await ctx.store.post_status("weekly-theme", "2027-W01", "slack:C0THEME") == "pending"
-    monkeypatch.setattr(jobs, "PENDING_LEASE_SECONDS", 0)  # the claim has gone stale: a rerun takes it
+    stale = replace(ctx.settings.schedule, claim_timeout_seconds=0)
+    ctx.settings = replace(ctx.settings, schedule=stale)  # the claim has gone stale: a rerun takes it
 
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
 
@@ -300,11 +301,11 @@ async def test_a_posted_message_is_recorded_with_its_slack_ts(
 
 
 async def test_a_stale_claim_without_a_post_in_the_channel_is_posted(
-    testbot: MakeBot, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    testbot: MakeBot, fake_slack: FakeSlack
 ) -> None:
     ctx = make_context(testbot, fake_slack)
     await say(ctx, "abonner allerød")
     assert await ctx.store.claim_post("weekly-theme", "2027-W01", "slack:C0THEME")  # died before sending
-    monkeypatch.setattr(jobs, "PENDING_LEASE_SECONDS", 0)
+    ctx.settings = replace(ctx.settings, schedule=replace(ctx.settings.schedule, claim_timeout_seconds=0))
     [outcome] = await post_weekly_theme(ctx, JAN_4, courier=quick())
     assert outcome.status == "posted" and len(fake_slack.posts("C0THEME")) == 1
