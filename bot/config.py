@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.config_file import ConfigError as ConfigError
 from bot.config_file import Problems, read_yaml
-from bot.config_model import AppFile, Environment, OrganizationFile
+from bot.config_model import AdminsFile, AppFile, Environment, OrganizationFile
 from bot.db_target import is_postgres
 from handlers.settings import (
     MedCommittee,
@@ -167,7 +167,6 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
     teams = TeamsSettings(
         env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD, env.MICROSOFT_APP_TYPE, env.MICROSOFT_APP_TENANT_ID
     )
-    admins = {f"slack:{u}" for u in app.admins.slack} | {f"teams:{u}" for u in app.admins.teams}
     return Settings(
         knowledge_dir=knowledge_dir,
         db_path=db_path,
@@ -175,7 +174,7 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
         config_file=config_file,
         slack=slack,
         teams=teams,
-        admins=frozenset(admins | set(env.GRUNDLAGBOT_ADMINS)),
+        admins=_admin_keys(app.admins) | set(env.GRUNDLAGBOT_ADMINS),
         schedule=ScheduleSettings(
             enabled=schedule.enabled,
             timezone=schedule.timezone,
@@ -195,13 +194,14 @@ def _settings(app: AppFile, env: Environment, config_file: Path | None, knowledg
         question_retention_days=storage.question_retention_days,
         default_organization=app.default_organization,
         sources=_sources(app),
-        organization_admins={
-            o.name: frozenset({f"slack:{u}" for u in o.admins.slack} | {f"teams:{u}" for u in o.admins.teams})
-            for o in app.organizations
-            if o.admins.slack or o.admins.teams
-        },
+        organization_admins={o.name: keys for o in app.organizations if (keys := _admin_keys(o.admins))},
         answer_cache=app.knowledge.answer_cache,
     )
+
+
+def _admin_keys(admins: AdminsFile) -> frozenset[str]:
+    """``slack:U0123`` and ``teams:<aad id>``: how admins are compared with a message's sender."""
+    return frozenset({f"slack:{u}" for u in admins.slack} | {f"teams:{u}" for u in admins.teams})
 
 
 def _check_sources(app: AppFile, found: Problems) -> None:

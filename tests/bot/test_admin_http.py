@@ -23,17 +23,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot import slack
-from bot.server import create_app
 from bot.slack_render import escape
 from handlers import admin
 from handlers.context import Context
-from handlers.settings import SlackSettings, TeamsSettings
 from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself
 from tests.aiohttp_types import AiohttpClient, AiohttpServer
-from tests.bot.slack_fakes import SECRET, Call, FakeSlack, Signer, payload
-from tests.bot.teams_fakes import APP_ID, CHANNEL_TOKEN, FakeConnector, StubAuthentication, activity, strings
+from tests.bot.both_platforms import ADMIN, TEAMS_ADMIN, serve_both
+from tests.bot.slack_fakes import Call, FakeSlack, Signer, payload
+from tests.bot.teams_fakes import CHANNEL_TOKEN, FakeConnector, activity, strings
 from tests.knowledge.edits import (
     BROKEN_YAML,
     copy_knowledge,
@@ -43,8 +42,6 @@ from tests.knowledge.edits import (
 )
 from tests.testbot import MakeBot
 
-ADMIN = "U0ADMIN"
-TEAMS_ADMIN = "00000000-0000-0000-0000-0000000000ad"
 EMPLOYEE = "U0EMPLOYEE"
 
 
@@ -98,20 +95,9 @@ class Server:
 async def server(
     aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer, tmp_path: Path, testbot: MakeBot
 ) -> AsyncIterator[Server]:
-    fake_slack = FakeSlack()
-    fake_slack.port = int((await aiohttp_server(fake_slack.app())).port or 0)
-    connector = FakeConnector()
-    teams_url = str((await aiohttp_server(connector.app)).make_url("/"))
     kdir = copy_knowledge(tmp_path)
-    ctx = testbot(
-        serving(kdir),
-        slack=SlackSettings("xoxb-test-token", SECRET, api_url=fake_slack.api_url),
-        admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}),
-        teams=TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1"),
-    ).ctx
-    # Teams with an app id: admin rights need a token (the stub stands in for Microsoft's check).
-    client = await aiohttp_client(create_app(ctx, teams_authentication=StubAuthentication(APP_ID)))
-    yield Server(client, ctx, fake_slack, connector, teams_url, kdir, Signer())
+    p = await serve_both(aiohttp_client, aiohttp_server, testbot, serving(kdir))
+    yield Server(p.http, p.ctx, p.slack, p.teams, p.teams_url, kdir, Signer())
 
 
 def self_answering(ctx: Context, besides: str | None = None) -> Entry:

@@ -21,18 +21,16 @@ from bot import slack
 from bot.server import create_app
 from bot.slack_render import NOT_ANSWERED_ACTION, TEACH_ACTION, escape
 from handlers.context import Context
-from handlers.settings import SlackSettings, TeamsSettings
 from handlers.texts import t
 from knowledge.service import KnowledgeService, build_snapshot
 from tests.aiohttp_types import AiohttpClient, AiohttpServer
-from tests.bot.slack_fakes import SECRET, Call, FakeSlack, Signer, payload
-from tests.bot.teams_fakes import APP_ID, CHANNEL_TOKEN, FakeConnector, StubAuthentication, activity, strings
+from tests.bot.both_platforms import ADMIN, TEAMS_ADMIN, serve_both
+from tests.bot.slack_fakes import Call, FakeSlack, Signer, payload
+from tests.bot.teams_fakes import CHANNEL_TOKEN, FakeConnector, activity, strings
 from tests.knowledge import knowledge_sets
 from tests.testbot import MakeBot
 
-ADMIN = "U0ADMIN"
 EMPLOYEE = "U0EMPLOYEE"
-TEAMS_ADMIN = "00000000-0000-0000-0000-0000000000ad"
 PERSONAL = "a:1personal-conversation-e1"
 COLLEAGUE = "hvad gør jeg hvis min kollega er syg"  # unanswered; the sick-leave rules come close
 SALARY = "hvad med dialog om løn"  # unanswered; the dialogue theme is offered as "did you mean"
@@ -103,20 +101,12 @@ class Server:
 async def server(
     aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer, tmp_path: Path, testbot: MakeBot
 ) -> AsyncIterator[Server]:
-    fake_slack = FakeSlack()
-    fake_slack.port = int((await aiohttp_server(fake_slack.app())).port or 0)
-    connector = FakeConnector()
-    teams_url = str((await aiohttp_server(connector.app)).make_url("/"))
     kdir = tmp_path / "knowledge"
     shutil.copytree(knowledge_sets.MINI, kdir)
-    ctx = testbot(
-        KnowledgeService(kdir, build_snapshot(kdir)),
-        slack=SlackSettings("xoxb-test-token", SECRET, api_url=fake_slack.api_url),
-        admins=frozenset({f"slack:{ADMIN}", f"teams:{TEAMS_ADMIN}"}),
-        teams=TeamsSettings(app_id=APP_ID, app_password="not-a-real-secret", tenant_id="tenant-1"),
-    ).ctx
-    client = await aiohttp_client(create_app(ctx, teams_authentication=StubAuthentication(APP_ID)))
-    yield Server(client, ctx, fake_slack, connector, teams_url, kdir, Signer())
+    p = await serve_both(
+        aiohttp_client, aiohttp_server, testbot, KnowledgeService(kdir, build_snapshot(kdir))
+    )
+    yield Server(p.http, p.ctx, p.slack, p.teams, p.teams_url, kdir, Signer())
 
 
 def menus(call: Call, question: str) -> tuple[str, dict[str, dict[str, Any]]]:
