@@ -25,6 +25,7 @@ OOS = SETS / "tuning_oos.yaml"
 BLIND2 = SETS / "test_blind2.yaml"
 BLIND4 = SETS / "test_blind4.yaml"
 BLIND7 = SETS / "test_blind7.yaml"
+BLIND9 = SETS / "test_blind9.yaml"
 ASKER = SETS / "test_asker.yaml"
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"  # present beside the checkout, not in it
 
