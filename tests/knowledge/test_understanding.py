@@ -37,7 +37,7 @@ def test_the_knowledge_has_headings_with_both_roles(real: Matcher) -> None:
         ("som leder i {org}, hvad forventes der af mig under {theme}?", "leaders"),
         ("hvad er mit ansvar som medarbejder i {theme}", "employees"),
         ("as a manager in {org}, what is expected of me in {theme}?", "leaders"),
-        ("what do I have to do as an employee under {theme}", "employees"),
+        ("what do I have to do as an employee in {org} under {theme}", "employees"),
     ],
 )
 def test_a_named_role_gets_that_roles_duties(real: Matcher, template: str, role: str) -> None:
