@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -79,6 +80,8 @@ logger = logging.getLogger(__name__)
 ROUTE = "/slack/events"
 SLASH_COMMAND = "/grundlag"
 EVENT_TYPES = ("app_mention", "message")  # the manifest subscribes to app_mention and message.im
+# A workspace removed the app or revoked its token (subscribed in the manifest too).
+REVOCATION_EVENTS = ("app_uninstalled", "tokens_revoked")
 SHARE_FLAG = re.compile(r"\s+--(del|share)\s*$", re.IGNORECASE)
 DEDUP_WAIT = 1.0  # seconds the event id check may take of the 3 s Slack allows for the ack
 
@@ -140,6 +143,8 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         self.bolt.error(self.on_error)
         for event_type in EVENT_TYPES:
             self.bolt.event(event_type)(self.on_event)
+        for event_type in REVOCATION_EVENTS:
+            self.bolt.event(event_type)(self.on_revoked)
         self.bolt.command(SLASH_COMMAND)(self.on_slash)
         self.bolt.action(SUGGEST_ACTION)(self.on_suggestion)
         self.bolt.action(re.compile(f"^({FEEDBACK_UP}|{FEEDBACK_DOWN})$"))(self.on_feedback)
@@ -237,6 +242,25 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
         msg = self.receive(SlackEvent(event, body, context))
         if msg is not None and not self.replies.offer(self.answer(msg)):
             await self.busy(msg)
+
+    async def on_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The app was removed from a workspace, or its bot token revoked: with OAuth, that
+        workspace's installation leaves the database (a revoked bot token cannot be used again: the
+        workspace installs anew) and its token this replica's cache, so nothing more is sent with
+        it; other replicas look tokens up again within :data:`~bot.slack_oauth.TOKEN_SECONDS`.
+        With one static token there is nothing to delete."""
+        kind = event.get("type")
+        if self.clients is None:
+            logger.warning("Slack: %s for this app's workspace; its token no longer works", kind)
+            return
+        tokens = event.get("tokens") or {}
+        if kind == "app_uninstalled" or tokens.get("bot"):
+            where = {"enterprise_id": context.enterprise_id, "team_id": context.team_id}
+            await self.clients.installations.async_delete_all(**where)
+            self.clients.forget(context.enterprise_id, context.team_id)
+            logger.info("Slack: %s; the workspace's installation is removed", kind)
+        else:  # user tokens only: the bot never holds any, but bolt's listener deletes them
+            await self.bolt.default_tokens_revoked_event_listener()(event=event, context=context)
 
     # -- the slash command ----------------------------------------------------------------------
     async def on_slash(self, ack: Any, command: dict[str, Any], respond: Any) -> None:

@@ -202,6 +202,11 @@ class WorkspaceClients:
         self._tokens[key] = (time.monotonic(), token)
         return token
 
+    def forget(self, enterprise: str | None, team: str | None) -> None:
+        """Drop a removed workspace's cached token (and the channels it was known to have)."""
+        self._tokens.pop((enterprise, team), None)
+        self._targets = {k: v for k, v in self._targets.items() if v != (enterprise, team)}
+
     async def for_workspace(self, enterprise: str | None, team: str | None) -> AsyncWebClient | None:
         token = await self.token(enterprise, team)
         return self.client(token) if token else None

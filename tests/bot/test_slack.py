@@ -575,7 +575,7 @@ def test_manifest_matches_the_adapter() -> None:
     assert {re.sub(r"^https://[^/]+", "", u) for u in urls} == {slack.ROUTE}
     assert settings["interactivity"]["is_enabled"] is True
     events = {e.split(".")[0] for e in settings["event_subscriptions"]["bot_events"]}
-    assert events == set(slack.EVENT_TYPES)
+    assert events == set(slack.EVENT_TYPES) | set(slack.REVOCATION_EVENTS)
     assert "message.im" in settings["event_subscriptions"]["bot_events"]
 
 
@@ -589,7 +589,12 @@ SCOPES_OF_METHOD = {
     # Before a weekly theme whose run was cut off is posted again: public and private channels.
     "conversations_history": {"channels:history", "groups:history"},
 }
-SCOPES_OF_EVENT = {"app_mention": {"app_mentions:read"}, "message.im": {"im:history"}}
+SCOPES_OF_EVENT: dict[str, set[str]] = {
+    "app_mention": {"app_mentions:read"},
+    "message.im": {"im:history"},
+    "app_uninstalled": set(),
+    "tokens_revoked": set(),
+}
 
 
 def web_api_methods_called() -> set[str]:

@@ -16,7 +16,7 @@ from bot.server import CONTEXT, create_app
 from handlers.messages import Reply
 from handlers.settings import SlackOAuth, SlackSettings
 from tests.aiohttp_types import AiohttpClient, AiohttpServer, TestClient
-from tests.bot.slack_fakes import SECRET, FakeSlack, Signer
+from tests.bot.slack_fakes import SECRET, FakeSlack, Signer, payload
 from tests.bot.test_slack import HEALTH_CHECK, dm
 from tests.testbot import MakeBot
 
@@ -142,3 +142,27 @@ async def test_a_state_this_deployment_did_not_sign_is_refused(
     )
     assert redirect.status >= 400
     assert not [c for c in slack.calls if c.method == "oauth.v2.access"]
+
+
+@pytest.mark.parametrize("event", ["app_uninstalled", "tokens_revoked"])
+async def test_a_workspace_that_removes_the_app_is_answered_no_more(
+    testbot: MakeBot, aiohttp_client: AiohttpClient, slack: InstallingSlack, tmp_path: Path, event: str
+) -> None:
+    a = await replica(testbot, aiohttp_client, slack, tmp_path / "bot.sqlite3", "a")
+    assert await install(a, a, "T0NORTH") == 200
+    assert await install(a, a, "T0SOUTH") == 200
+    await send(a, in_workspace(dm(HEALTH_CHECK, "Ev0BEFORE"), "T0NORTH"))
+    await slack.wait(lambda c: c in slack.posts("D0EMPLOYEE"))
+
+    removed = payload(event, team_id="T0NORTH", event_id="Ev0REMOVED")
+    await send(a, removed)
+    installations = a.app[CONTEXT].posters["slack"].clients.installations
+    assert await installations.async_find_bot(enterprise_id=None, team_id="T0NORTH") is None
+    assert await installations.async_find_bot(enterprise_id=None, team_id="T0SOUTH") is not None
+
+    # The removed workspace's message gets no reply; the other workspace's still does.
+    await send(a, in_workspace(dm(HEALTH_CHECK, "Ev0AFTER"), "T0NORTH"))
+    await send(a, in_workspace(dm(HEALTH_CHECK, "Ev0SOUTH", channel="D0SOUTH"), "T0SOUTH"))
+    (south,) = await slack.wait(lambda c: c in slack.posts("D0SOUTH"))
+    assert south.body["_auth"] == "Bearer xoxb-T0SOUTH"
+    assert len(slack.posts("D0EMPLOYEE")) == 1
