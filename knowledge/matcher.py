@@ -71,6 +71,8 @@ OTHER_ORG_FACTOR = 0.4  # the question names an organisation: other organisation
 THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
 SMALL_TALK_CHARS = 60  # longer messages are not small talk
 ROLE_MATCH, ROLE_OTHER = 1.25, 0.6  # "som leder …": the leaders' duties before the employees'
+ROLE_THEME = 0.85  # ... and before the theme's general description under the same heading
+OWN_ROLE_WORDS = frozenset({"som", "jeg", "vi", "as", "i'm", "i", "we"})  # "som leder", "I am a manager"
 
 NOT_ANSWERED_EXTRA = 1  # content words a question may add to a not-answered phrasing and still be it
 NOT_ANSWERED_SIMILAR = 90  # ... or how alike (fuzz.ratio of the sorted stems) for typos
@@ -153,6 +155,11 @@ class Matcher:
         self.small = {kind: _PhraseSet(phrases) for kind, phrases in kb.glossary.small_talk.items()}
         self.facts = _PhraseSet(kb.glossary.facts)
         self.roles = {role: _PhraseSet(phrases) for role, phrases in kb.glossary.roles.items()}
+        # The phrases by which the asker says the role is their own ("som leder", "I'm a manager").
+        self.own_roles = {
+            role: _PhraseSet([p for p in phrases if p.split()[0].casefold() in OWN_ROLE_WORDS])
+            for role, phrases in kb.glossary.roles.items()
+        }
         # (organisation, document) -> the stems of each phrasing HR marked as not answered there
         self.not_answered = {
             (d.organization, d.title): [self._content_stems(words(clean(p))) for p in d.not_answered]
@@ -367,8 +374,11 @@ class Matcher:
         return kind, self.lexicon.language(found, self.index.danish_only, self.index.english_only)
 
     def _role(self, folded: list[str]) -> str | None:
-        """The role a question names ("som leder", "as an employee"), when it names one only."""
+        """The role a question names ("som leder", "as an employee"), when it names one only; when
+        it names both, the one the asker says is theirs ("jeg er leder …, medarbejdernes faglighed")."""
         named = [role for role, phrases in self.roles.items() if phrases.found_in(folded)]
+        if len(named) > 1:
+            named = [role for role in named if self.own_roles[role].found_in(folded)]
         return named[0] if len(named) == 1 else None
 
     def _prefer_contacts(self, matches: list[Match], topics: tuple[str, ...]) -> list[Match]:
@@ -509,6 +519,8 @@ class Matcher:
             score *= OTHER_ORG_FACTOR
         if query.role and entry.role:
             score *= ROLE_MATCH if entry.role == query.role else ROLE_OTHER
+        elif query.role and entry.kind in THEME_KINDS:
+            score *= ROLE_THEME
         if entry.kind in THEME_KINDS and all(_reading_in(t, idx.names) for t in query.terms):
             # The question is the theme's name ("vi er professionelle"): the theme itself answers
             # it, before the statements and responsibilities under it.
