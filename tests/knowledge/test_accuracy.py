@@ -47,7 +47,7 @@ TEST_FLOORS = [
     (knowledge_sets.BLIND2, 0.85, 0.95),
     (knowledge_sets.BLIND4, 0.75, 0.95),  # below the goal in scope: 0.816 when last measured
     (knowledge_sets.BLIND7, 0.6, 0.85),  # below the goal: 0.638 and 0.900 when last measured
-    (knowledge_sets.BLIND9, 0.62, 0.95),  # below the goal in scope: 0.669 on arrival and now
+    (knowledge_sets.BLIND9, 0.62, 0.95),  # below the goal in scope: 0.669 on arrival, 0.675 now
     # Asked by an employee of `asker`: below the goal of 0.9 in scope (0.650 when last measured);
     # out of scope are questions only another organisation's documents answer.
     (knowledge_sets.ASKER, 0.6, 0.95),
