@@ -255,9 +255,7 @@ class SlackAdapter(ChatAdapter[SlackEvent, tuple[str, list[Block]]]):
             return
         tokens = event.get("tokens") or {}
         if kind == "app_uninstalled" or tokens.get("bot"):
-            where = {"enterprise_id": context.enterprise_id, "team_id": context.team_id}
-            await self.clients.installations.async_delete_all(**where)
-            self.clients.forget(context.enterprise_id, context.team_id)
+            await self.clients.remove(context.enterprise_id, context.team_id)
             logger.info("Slack: %s; the workspace's installation is removed", kind)
         else:  # user tokens only: the bot never holds any, but bolt's listener deletes them
             await self.bolt.default_tokens_revoked_event_listener()(event=event, context=context)

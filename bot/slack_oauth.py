@@ -202,8 +202,10 @@ class WorkspaceClients:
         self._tokens[key] = (time.monotonic(), token)
         return token
 
-    def forget(self, enterprise: str | None, team: str | None) -> None:
-        """Drop a removed workspace's cached token (and the channels it was known to have)."""
+    async def remove(self, enterprise: str | None, team: str | None) -> None:
+        """A workspace removed the app: its installation leaves the database, and its cached token
+        (and the channels it was known to have) this replica's memory."""
+        await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
         self._tokens.pop((enterprise, team), None)
         self._targets = {k: v for k, v in self._targets.items() if v != (enterprise, team)}
 

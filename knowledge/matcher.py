@@ -72,7 +72,7 @@ THEME_PRIOR = 1.1  # a theme, value or focus area asked for by its name
 SMALL_TALK_CHARS = 60  # longer messages are not small talk
 ROLE_MATCH, ROLE_OTHER = 1.25, 0.6  # "som leder …": the leaders' duties before the employees'
 ROLE_THEME = 0.85  # ... and before the theme's general description under the same heading
-OWN_ROLE_WORDS = frozenset({"som", "jeg", "vi", "as", "i'm", "i", "we"})  # "som leder", "I am a manager"
+OWN_ROLE_PREFIXES = ("som ", "jeg ", "vi ", "as ", "i'm ", "i am ", "we ")  # "som leder", "I am a manager"
 
 NOT_ANSWERED_EXTRA = 1  # content words a question may add to a not-answered phrasing and still be it
 NOT_ANSWERED_SIMILAR = 90  # ... or how alike (fuzz.ratio of the sorted stems) for typos
@@ -157,7 +157,7 @@ class Matcher:
         self.roles = {role: _PhraseSet(phrases) for role, phrases in kb.glossary.roles.items()}
         # The phrases by which the asker says the role is their own ("som leder", "I'm a manager").
         self.own_roles = {
-            role: _PhraseSet([p for p in phrases if p.split()[0].casefold() in OWN_ROLE_WORDS])
+            role: _PhraseSet([p for p in phrases if p.casefold().startswith(OWN_ROLE_PREFIXES)])
             for role, phrases in kb.glossary.roles.items()
         }
         # (organisation, document) -> the stems of each phrasing HR marked as not answered there

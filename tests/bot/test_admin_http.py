@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from bot import slack
 from bot.slack_render import escape
@@ -30,9 +28,9 @@ from handlers.texts import t
 from knowledge.model import Entry
 from knowledge.reload import answers_itself
 from tests.aiohttp_types import AiohttpClient, AiohttpServer
-from tests.bot.both_platforms import ADMIN, TEAMS_ADMIN, serve_both
-from tests.bot.slack_fakes import Call, FakeSlack, Signer, payload
-from tests.bot.teams_fakes import CHANNEL_TOKEN, FakeConnector, activity, strings
+from tests.bot.both_platforms import ADMIN, TEAMS_ADMIN, Platforms, serve_both
+from tests.bot.slack_fakes import Call, Signer, payload
+from tests.bot.teams_fakes import CHANNEL_TOKEN, activity, strings
 from tests.knowledge.edits import (
     BROKEN_YAML,
     copy_knowledge,
@@ -46,12 +44,9 @@ EMPLOYEE = "U0EMPLOYEE"
 
 
 @dataclass
-class Server:
-    http: TestClient[web.Request, web.Application]
-    ctx: Context
-    slack: FakeSlack
-    teams: FakeConnector
-    teams_url: str
+class Server(Platforms):
+    """Both platforms on a copy of the knowledge files (``kdir``), with a Slack signer."""
+
     kdir: Path
     signer: Signer
 
@@ -97,7 +92,7 @@ async def server(
 ) -> AsyncIterator[Server]:
     kdir = copy_knowledge(tmp_path)
     p = await serve_both(aiohttp_client, aiohttp_server, testbot, serving(kdir))
-    yield Server(p.http, p.ctx, p.slack, p.teams, p.teams_url, kdir, Signer())
+    yield Server(**vars(p), kdir=kdir, signer=Signer())
 
 
 def self_answering(ctx: Context, besides: str | None = None) -> Entry:
@@ -238,6 +233,7 @@ async def test_stats_through_slack_show_unanswered_questions_without_identity(se
     ):
         await server.slash(text, f"s{i}", user=f"U0ASKER{i}", channel=f"C0ROOM{i}")
         await server.reply(f"s{i}")
+    await server.ctx.settle()  # the statistics are written in the background
 
     await server.slash("stats", "stats", user=ADMIN)
     call = await server.reply("stats")
